@@ -247,7 +247,7 @@ def validate_table(engine: DuckDBEngine, table: Table, staged_now: set[str]) -> 
         exp.select(
             exp.Literal.string(table.name), exp.column(RID, table="f"),
             exp.column(SOURCE_FILE, table="f"), exp.column(SOURCE_ROW, table="f"), field,
-            exp.func("concat_ws", exp.Literal.string("; "), *fnames),
+            exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string("; "), *fnames]),
             _record(table, staged),
         )
         .from_(exp.alias_(scan.subquery(), "f", table=True))

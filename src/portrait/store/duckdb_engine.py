@@ -68,9 +68,9 @@ class DuckDBEngine:
         return self._con.execute(_render(sql), params).fetchall()
 
     def query_arrow(self, sql: Sql, params: Sequence[Any] | None = None) -> pa.Table:
-        result = self._con.execute(_render(sql), params)
-        # DuckDB 2 renamed fetch_arrow_table to to_arrow_table.
-        fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+        relation = self._con.sql(_render(sql), params=params)
+        # DuckDB 2 renamed ``arrow()`` to ``to_arrow_table()``.
+        fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
         table: pa.Table = fetch()
         return table
 
@@ -142,11 +142,12 @@ class DuckDBEngine:
         try:
             keys: list[exp.Expression] = [exp.column(k) for k in item.table.key]
             lhs = keys[0] if len(keys) == 1 else exp.Tuple(expressions=keys)
-            sub = exp.select(*keys).from_(incoming)
+            sub = exp.select(*keys).from_(exp.to_table("__incoming"))
             self.execute(exp.delete(target, where=exp.In(this=lhs, query=sub.subquery())))
-            self.execute(exp.insert(exp.select("*").from_(incoming), target, columns=names))
+            self.execute(exp.insert(exp.select("*").from_(exp.to_table("__incoming")), target,
+                                    columns=names))
         finally:
-            self.execute(exp.Drop(this=incoming, kind="TABLE"))
+            self.execute(exp.Drop(tables=[exp.to_table("__incoming")], kind="TABLE"))
 
     def get_meta(self, key: str) -> str | None:
         if not self.has_table(f"main.{layout.META_TABLE}"):

@@ -1,0 +1,1 @@
+"""The ``portrait`` command line: thin shells over the service functions."""

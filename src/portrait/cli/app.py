@@ -1,0 +1,148 @@
+"""The Typer application behind the ``portrait`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from portrait import __version__
+from portrait.cli import render
+from portrait.services import demo, ingest, workspace
+
+app = typer.Typer(help="Portrait — the customer portrait (用户画像) platform for retail banks.",
+                  no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+ingest_app = typer.Typer(help="Load a source into the warehouse (validated; bad rows quarantined).",
+                         no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+WorkspaceOpt = Annotated[Path | None, typer.Option(
+    "--workspace", "-w", help="Workspace folder (default: $PORTRAIT_HOME or ./portrait-workspace).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Publish nothing if any row is rejected (exit code 3).")]
+
+
+def _progress(as_json: bool) -> render.RichProgress | None:
+    return None if as_json else render.RichProgress()
+
+
+def _ingest(as_json: bool, call: object) -> None:
+    bar = _progress(as_json)
+
+    def action() -> object:
+        assert callable(call)
+        if bar is None:
+            return call(None)
+        with bar:
+            return call(bar)
+
+    report = render.run(action, as_json=as_json)
+    if as_json:
+        render.emit_json(report.as_dict())  # type: ignore[attr-defined]
+    else:
+        render.ingest_report(report)  # type: ignore[arg-type]
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    render.console.print(__version__)
+
+
+@app.command()
+def init(workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Create a workspace: settings, warehouse and the key that protects PII."""
+    ws = render.run(lambda: workspace.init(workspace_path), as_json=as_json)
+    engine = render.run(ws.engine, as_json=as_json)
+    engine.close()
+    if as_json:
+        render.emit_json({"workspace": str(ws.root)})
+    else:
+        render.console.print(f"Workspace ready: {ws.root}")
+
+
+@app.command()
+def status(workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Show the rows in each canonical table and the latest ingest runs."""
+    st = render.run(lambda: workspace.status(workspace_path), as_json=as_json)
+    if as_json:
+        render.emit_json(st.as_dict())
+        return
+    table = Table(title=f"Workspace {st.workspace}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in st.tables.items():
+        table.add_row(name, f"{n:,}")
+    render.console.print(table)
+    render.console.print(f"Default as-of date: {st.default_as_of or '—'}")
+
+
+@ingest_app.command("berka")
+def ingest_berka(
+    folder: Annotated[Path, typer.Argument(help="Folder with the Berka *.asc files.")],
+    workspace_path: WorkspaceOpt = None, strict: StrictOpt = False, as_json: JsonOpt = False,
+) -> None:
+    """Load the PKDD'99 Czech bank data (Berka)."""
+    _ingest(as_json, lambda bar: ingest.ingest_berka(workspace_path, folder, strict=strict,
+                                                     progress=bar))
+
+
+@ingest_app.command("csv")
+def ingest_csv(
+    file: Annotated[Path, typer.Argument(help="The CSV extract.")],
+    mapping: Annotated[str, typer.Option(
+        "--mapping", "-m", help="Mapping YAML file, or the name of a shipped mapping.")],
+    workspace_path: WorkspaceOpt = None, strict: StrictOpt = False, as_json: JsonOpt = False,
+) -> None:
+    """Load a bank's own CSV extract through a mapping file."""
+    _ingest(as_json, lambda bar: ingest.ingest_csv(workspace_path, file, mapping, strict=strict,
+                                                   progress=bar))
+
+
+@ingest_app.command("synth")
+def ingest_synth(
+    customers: Annotated[int, typer.Option("--customers", "-n", min=1,
+                                           help="Number of customers.")] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
+    malformed: Annotated[float, typer.Option(
+        "--malformed", min=0.0, max=0.5,
+        help="Fraction of rows corrupted on purpose, to exercise quarantine.")] = 0.0,
+    workspace_path: WorkspaceOpt = None, strict: StrictOpt = False, as_json: JsonOpt = False,
+) -> None:
+    """Generate a synthetic bank and load it."""
+    _ingest(as_json, lambda bar: ingest.ingest_synth(workspace_path, customers, seed,
+                                                     malformed=malformed, strict=strict,
+                                                     progress=bar))
+
+
+@app.command("demo")
+def demo_cmd(
+    customers: Annotated[int, typer.Option("--customers", "-n", min=100,
+                                           help="Number of customers.")] = demo.DEFAULT_CUSTOMERS,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
+    workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Synthetic bank → full pipeline → report; prints where the report is."""
+    bar = _progress(as_json)
+
+    def action() -> demo.DemoResult:
+        if bar is None:
+            return demo.run_demo(workspace_path, customers=customers, seed=seed)
+        with bar:
+            return demo.run_demo(workspace_path, customers=customers, seed=seed, progress=bar)
+
+    result = render.run(action, as_json=as_json)
+    if as_json:
+        render.emit_json(result.as_dict())
+        return
+    render.ingest_report(result.ingest)
+    render.console.print(f"[bold green]Demo ready.[/] Report: {result.report}")
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

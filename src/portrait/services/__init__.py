@@ -1,0 +1,1 @@
+"""Use cases the CLI and the API call: one function per user action."""
