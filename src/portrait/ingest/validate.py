@@ -221,10 +221,11 @@ def validate_table(engine: DuckDBEngine, table: Table, staged_now: set[str]) -> 
     cast_from_text = build_typed_view(engine, table)
     checks = [Check(REJECT_FIELD, exp.column(REJECT_REASON, table="v").is_(exp.null()).not_(),
                     exp.column(REJECT_REASON, table="v"))]
+    ref_checks, joins = _reference_checks(engine, table, staged_now)
     for col in table.columns:
         checks.extend(column_checks(col, col.name in cast_from_text))
-    ref_checks, joins = _reference_checks(engine, table, staged_now)
-    checks.extend(ref_checks)
+        # a broken reference is usually the root cause of what else fails in the row
+        checks.extend(c for c in ref_checks if c.field == col.name)
     dup_check, dup_join = _duplicate_check(engine, table)
     checks.append(dup_check)
     joins.append(dup_join)
