@@ -162,9 +162,9 @@ def test_broken_rows_are_quarantined_exactly(tmp_path: Path, berka_dir: Path) ->
                        f"'{ws / 'quarantine' / (table + '.parquet')}' ORDER BY source_row").fetchall()
         assert {r[1] for r in q} == rows
         assert all(Path(r[0]).parent == data for r in q)
-    q = dict((r[0], (r[1], r[2])) for r in duckdb.sql(
+    q = {r[0]: (r[1], r[2]) for r in duckdb.sql(
         f"SELECT source_row, field, reason FROM '{ws / 'quarantine' / 'transactions.parquet'}'"
-    ).fetchall())
+    ).fetchall()}
     assert q[11][0] == "type" and "unknown transaction type" in q[11][1]
     assert q[101] == ("ts", "not a valid timestamp: '1993-13-45'")
     assert q[1001][0] == "account_id" and "99999999" in q[1001][1]

@@ -97,7 +97,7 @@ _OWNERS = ("owners AS (SELECT account_id, min(client_id) AS client_id FROM stagi
            "WHERE type = 'OWNER' GROUP BY account_id)")
 
 _STATEMENTS = [
-    f"""CREATE TABLE staging.districts AS SELECT _source_file, _source_row,
+    """CREATE TABLE staging.districts AS SELECT _source_file, _source_row,
         A1 AS district_id, A2 AS name, A3 AS region, A4 AS population,
         nullif(trim(A10), '?') AS urban_ratio, nullif(trim(A11), '?') AS avg_salary,
         nullif(trim(A13), '?') AS unemployment_rate,

@@ -81,7 +81,7 @@ def _protect_pii(engine: DuckDBEngine, table: Table, cipher: FieldCipher) -> Non
 
 def _publish_select(table: Table) -> exp.Select:
     source = validate.valid_rows(table).subquery("r")
-    columns: list[exp.Expression] = []
+    columns: list[exp.Expr] = []
     for name, _ in layout.physical_columns(table):
         is_pii = any(name in (c.name, c.token_column) for c in table.pii_columns)
         columns.append(exp.column(name, table="p" if is_pii else "r"))

@@ -7,7 +7,6 @@ is ever lost; PII inside ``record`` is masked.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from portrait.ingest.base import REJECTS
@@ -41,7 +40,7 @@ def write_quarantine(engine: DuckDBEngine, folder: Path, run_id: str) -> dict[st
             new = f"SELECT * FROM read_parquet(?) UNION ALL ({new})"
             params = [str(path), *params]
         engine.execute(f"COPY ({new} ORDER BY ALL) TO '{_quote(tmp)}' (FORMAT parquet)", params)
-        os.replace(tmp, path)
+        tmp.replace(path)
         written[table] = path
     return written
 

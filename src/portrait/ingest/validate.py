@@ -31,17 +31,17 @@ def keys_table(table: Table) -> str:
     return f"{layout.STAGING}.{table.name}__keys"
 
 
-def _lit(value: object) -> exp.Expression:
+def _lit(value: object) -> exp.Expr:
     if isinstance(value, str):
         return exp.Literal.string(value)
     return exp.Literal.number(value)
 
 
-def _text(node: exp.Expression) -> exp.Expression:
+def _text(node: exp.Expr) -> exp.Expr:
     return exp.cast(node, "VARCHAR")
 
 
-def _concat(*parts: exp.Expression | str) -> exp.Expression:
+def _concat(*parts: exp.Expr | str) -> exp.Expr:
     return exp.Concat(
         expressions=[exp.Literal.string(p) if isinstance(p, str) else p for p in parts],
         safe=True,
@@ -53,8 +53,8 @@ class Check:
     """One rule: rows where ``fails`` holds are rejected with ``reason`` on ``field``."""
 
     field: str
-    fails: exp.Expression
-    reason: exp.Expression
+    fails: exp.Expr
+    reason: exp.Expr
 
 
 def _raw(name: str) -> str:
@@ -68,7 +68,7 @@ def build_typed_view(engine: DuckDBEngine, table: Table) -> set[str]:
     stays beside them as ``<col>__raw`` for error messages).
     """
     staged = engine.columns(f"{layout.STAGING}.{table.name}")
-    projections: list[exp.Expression] = [
+    projections: list[exp.Expr] = [
         exp.alias_(exp.column("rowid"), RID),
         exp.column(SOURCE_FILE),
         exp.column(SOURCE_ROW),
@@ -114,7 +114,7 @@ def column_checks(col: Column, cast_from_text: bool) -> list[Check]:
             _concat(f"not a valid {col.type.value}: '", raw, "'"),
         ))
     if col.required:
-        missing = c.is_(exp.null())
+        missing: exp.Expr = c.is_(exp.null())
         if cast_from_text:
             missing = exp.and_(missing, exp.column(_raw(col.name), table="v").is_(exp.null()))
         checks.append(Check(col.name, missing, exp.Literal.string("required value is missing")))
@@ -192,13 +192,13 @@ def _duplicate_check(engine: DuckDBEngine, table: Table) -> tuple[Check, exp.Joi
     return check, join
 
 
-def _record(table: Table, staged: dict[str, str]) -> exp.Expression:
+def _record(table: Table, staged: dict[str, str]) -> exp.Expr:
     """The rejected row as JSON, with PII masked so quarantine never holds it in clear."""
-    pairs: list[exp.Expression] = []
+    pairs: list[exp.Expr] = []
     for name in staged:
         if name.startswith("_"):
             continue
-        value: exp.Expression = exp.column(name, table="s")
+        value: exp.Expr = exp.column(name, table="s")
         if name in {c.name for c in table.pii_columns}:
             value = exp.If(this=value.is_(exp.null()), true=exp.null(),
                            false=exp.Literal.string("***"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from portrait.schema import enums
 from portrait.schema.types import Column, ColumnType, ForeignKey, Table
 
-S, I, F, M = ColumnType.STRING, ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.MONEY
+S, I, F, M = ColumnType.STRING, ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.MONEY  # noqa: E741
 D, TS, B, J = ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.BOOLEAN, ColumnType.JSON
 
 _EARLIEST = "1900-01-01"

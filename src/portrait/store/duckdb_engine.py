@@ -140,7 +140,7 @@ class DuckDBEngine:
         self.execute(exp.Create(this=incoming, kind="TABLE", expression=select,
                                 properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
         try:
-            keys: list[exp.Expression] = [exp.column(k) for k in item.table.key]
+            keys: list[exp.Expr] = [exp.column(k) for k in item.table.key]
             lhs = keys[0] if len(keys) == 1 else exp.Tuple(expressions=keys)
             sub = exp.select(*keys).from_(exp.to_table("__incoming"))
             self.execute(exp.delete(target, where=exp.In(this=lhs, query=sub.subquery())))

@@ -26,7 +26,7 @@ CAP_INGEST = "ingest"
 #: The engine reads and writes Parquet files directly.
 CAP_PARQUET = "parquet"
 
-Sql = exp.Expression | str
+Sql = exp.Expr | str
 
 
 @dataclass(frozen=True)
