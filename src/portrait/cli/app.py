@@ -10,7 +10,7 @@ from rich.table import Table
 
 from portrait import __version__
 from portrait.cli import render
-from portrait.services import demo, ingest, workspace
+from portrait.services import demo, ingest, schema, workspace
 
 app = typer.Typer(help="Portrait — the customer portrait (用户画像) platform for retail banks.",
                   no_args_is_help=True, add_completion=False,
@@ -18,6 +18,8 @@ app = typer.Typer(help="Portrait — the customer portrait (用户画像) platfo
 ingest_app = typer.Typer(help="Load a source into the warehouse (validated; bad rows quarantined).",
                          no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
+schema_app = typer.Typer(help="The canonical data model.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
 
 WorkspaceOpt = Annotated[Path | None, typer.Option(
     "--workspace", "-w", help="Workspace folder (default: $PORTRAIT_HOME or ./portrait-workspace).")]
@@ -79,6 +81,19 @@ def status(workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False) -> Non
         table.add_row(name, f"{n:,}")
     render.console.print(table)
     render.console.print(f"Default as-of date: {st.default_as_of or '—'}")
+
+
+@schema_app.command("docs")
+def schema_docs(
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """Print (or write) the data model as Markdown."""
+    text = schema.data_model_markdown()
+    if out is None:
+        render.console.out(text, highlight=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        render.console.print(f"Wrote {out}")
 
 
 @ingest_app.command("berka")

@@ -21,10 +21,10 @@ from rich.progress import (
 from rich.table import Table
 
 from portrait.errors import PortraitError
-from portrait.ingest.pipeline import IngestReport
+from portrait.services.ingest import IngestReport
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from portrait.ingest.base import Progress, SourceAdapter
 from portrait.ingest.pipeline import IngestReport, run_ingest
+
+__all__ = ["IngestReport", "ingest", "ingest_berka", "ingest_csv", "ingest_synth"]
 from portrait.services import workspace
 
 
