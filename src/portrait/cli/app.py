@@ -155,6 +155,13 @@ def demo_cmd(
         render.emit_json(result.as_dict())
         return
     render.ingest_report(result.ingest)
+    for title, rows in result.overview.items():
+        table = Table(title=title)
+        table.add_column("value")
+        table.add_column("count", justify="right")
+        for key, n in rows:
+            table.add_row(key, f"{n:,}")
+        render.console.print(table)
     render.console.print(f"[bold green]Demo ready.[/] Report: {result.report}")
 
 
