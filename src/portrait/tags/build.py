@@ -1,0 +1,139 @@
+"""Building a tag snapshot as of a date and publishing it atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from portrait.errors import NotFoundError, UsageError
+from portrait.store.engine import Engine
+from portrait.tags import snapshots
+from portrait.tags.compiler import compile_snapshot
+from portrait.tags.coverage import uncovered_tags
+from portrait.tags.loader import load_catalog
+from portrait.tags.plan import Plan, build_plan
+
+
+class _Progress:
+    def start(self, description: str, total: int | None = None) -> None: ...
+
+    def advance(self, amount: int = 1) -> None: ...
+
+
+@dataclass
+class BuildReport:
+    as_of: dt.date
+    table: str
+    tags: list[str]
+    customers: int
+    uncovered: dict[str, str]
+    history_changes: int
+    coverage: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "table": self.table, "tags": len(self.tags),
+                "customers": self.customers, "uncovered": self.uncovered,
+                "history_changes": self.history_changes, "coverage": self.coverage}
+
+
+def load_plan(catalogs: list[Path] | None = None) -> Plan:
+    """The shipped catalog plus any extra folders, resolved."""
+    return build_plan(load_catalog(catalogs))
+
+
+def default_as_of(engine: Engine) -> dt.date:
+    """The workspace's default as-of date: set by ingest to the last transaction date."""
+    value = engine.get_meta("default_as_of")
+    if value:
+        return dt.date.fromisoformat(value)
+    row = engine.query("SELECT CAST(max(ts) AS DATE) FROM events")[0][0]
+    if row is None:
+        raise NotFoundError("The warehouse has no dated data to build tags from.",
+                            hint="Ingest a source first (`portrait ingest …`).")
+    return row  # type: ignore[no-any-return]
+
+
+def _check_names(plan: Plan, names: list[str]) -> None:
+    import difflib
+
+    for name in names:
+        if name not in plan.tags:
+            close = difflib.get_close_matches(name, list(plan.tags), n=3)
+            raise UsageError(f"Unknown tag {name!r}.",
+                             hint=f"Did you mean {', '.join(close)}?" if close else None)
+
+
+def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
+          only: list[str] | None = None, progress: Any = None) -> BuildReport:
+    """Compute the snapshot as of ``as_of`` and publish it, with its history, in one transaction.
+
+    Args:
+        engine: The warehouse.
+        plan: The resolved catalog.
+        as_of: Build date (default: the workspace's default as-of date).
+        only: Build just these tags (and what they need) into the date's snapshot.
+        progress: Progress sink.
+
+    Raises:
+        UsageError: An unknown tag name in ``only``.
+    """
+    progress = progress or _Progress()
+    snapshots.ensure_tables(engine)
+    day = as_of or default_as_of(engine)
+    names = list(plan.tags) if not only else plan.closure(only)
+    if only:
+        _check_names(plan, only)
+    progress.start("Checking coverage", total=None)
+    uncovered = uncovered_tags(engine, plan, names, day)
+    compiled = compile_snapshot(plan, names, day, set(uncovered))
+    table = snapshots.table_name(day)
+    previous = snapshots.find(engine, day)
+    progress.start(f"Building {len(names)} tags as of {day.isoformat()}", total=None)
+    engine.execute("BEGIN TRANSACTION")
+    try:
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE __snap AS {compiled.sql('duckdb')}")
+        kept: list[str] = []
+        if only and previous is not None:
+            # keep the date's other tags, replace the rebuilt ones
+            kept = [t for t in previous["tags"] if t not in names]
+            cols = ", ".join([exp.column(c, table="o").sql("duckdb") for c in kept]
+                             + [exp.column(c, table="n").sql("duckdb") for c in names])
+            engine.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT n.customer_id, {cols} "
+                           f"FROM __snap n LEFT JOIN {table} o USING (customer_id)")
+        else:
+            engine.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __snap")
+        engine.execute("DROP TABLE __snap")
+        all_uncovered = {**(previous["uncovered"] if previous and only else {}), **uncovered}
+        all_uncovered = {k: v for k, v in all_uncovered.items() if k in uncovered or k in kept}
+        customers = int(engine.query(f"SELECT count(*) FROM {table}")[0][0])
+        engine.execute(f"DELETE FROM {snapshots.REGISTRY} WHERE as_of = ?", [day])
+        engine.execute(f"INSERT INTO {snapshots.REGISTRY} VALUES (?, ?, ?, ?, ?, ?)",
+                       [day, table, datetime.now(UTC).replace(tzinfo=None),
+                        json.dumps(kept + names), json.dumps(all_uncovered), customers])
+        progress.start("Recording history", total=None)
+        changes = snapshots.record_history(engine, day, table, names)
+        engine.execute("COMMIT")
+    except BaseException:
+        engine.execute("ROLLBACK")
+        raise
+    coverage = coverage_of(engine, table, plan, names)
+    return BuildReport(day, table, names, customers, uncovered, changes, coverage)
+
+
+def coverage_of(engine: Engine, table: str, plan: Plan, names: list[str]) -> dict[str, float]:
+    """Share of customers with a value, per tag (an empty set counts as no value)."""
+    if not names:
+        return {}
+    parts = []
+    for n in names:
+        col = exp.column(n).sql("duckdb")
+        empty = f" OR len({col}) = 0" if plan.tags[n].spec.type == "set" else ""
+        parts.append(f"avg(CASE WHEN {col} IS NULL{empty} THEN 0 ELSE 1 END)")
+    row = engine.query(f"SELECT {', '.join(parts)} FROM {table}")[0]
+    return {n: round(float(v or 0.0), 4) for n, v in zip(names, row, strict=True)}

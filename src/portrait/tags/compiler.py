@@ -1,0 +1,324 @@
+"""Compiling a plan into one SQL query that computes a tag snapshot as of a date.
+
+The query is built as a sqlglot tree and rendered for a dialect (``duckdb`` or
+``spark``) at the very end. Shape::
+
+    b      customers who had joined by the as-of date (+ their district)
+    g_k    one grouped pass per (table, window): every aggregate of that group, with
+           FILTER clauses, over rows dated on or before the as-of date
+    m_k    one pass per ``mode`` aggregate (deterministic tie-break)
+    s_k    one step per dependency level: expressions, bins, ranks, RFM
+    final  customer_id and every tag cast to its type
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from portrait import schema
+from portrait.errors import UsageError
+from portrait.tags.plan import AS_OF, BASE_TABLE, GroupKey, Plan, ResolvedTag, fk_aliases
+from portrait.tags.spec import Aggregate, TagSpec
+
+DIALECTS = ("duckdb", "spark")
+SQL_TYPE: dict[str, str] = {
+    "boolean": "BOOLEAN", "numeric": "DOUBLE", "categorical": "VARCHAR", "ordinal": "VARCHAR",
+    "set": "ARRAY<VARCHAR>",
+}
+#: Labels of RFM segments, first matching rule wins (scores 1 = worst … buckets = best).
+RFM_SEGMENTS: tuple[tuple[str, str], ...] = (
+    ("champions", "r >= {hi} AND f >= {hi} AND m >= {hi}"),
+    ("loyal", "f >= {hi}"),
+    ("promising", "r >= {hi} AND f <= {lo}"),
+    ("at_risk", "r <= {lo} AND f >= {mid}"),
+    ("hibernating", "r <= {lo} AND f <= {lo}"),
+    ("needs_attention", "TRUE"),
+)
+
+
+def sql_type(spec: TagSpec) -> exp.DataType:
+    return exp.DataType.build(SQL_TYPE[spec.type], dialect="spark")
+
+
+def window_start(as_of: dt.date, window: str) -> dt.date:
+    """First day inside a look-back window ending on ``as_of`` (``90d`` → 89 days before)."""
+    n, unit = int(window[:-1]), window[-1]
+    if unit == "d":
+        return as_of - dt.timedelta(days=n - 1)
+    months = n * (12 if unit == "y" else 1)
+    y, m = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
+    last_day = (dt.date(y + (m + 1) // 12, (m + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(y, m + 1, min(as_of.day, last_day)) + dt.timedelta(days=1)
+
+
+def _date(value: dt.date) -> exp.Expr:
+    return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+
+
+@dataclass
+class CompiledSnapshot:
+    """The snapshot query, with what it computes."""
+
+    query: exp.Select
+    tags: list[str]
+    uncovered: set[str]
+
+    def sql(self, dialect: str) -> str:
+        if dialect not in DIALECTS:
+            raise UsageError(f"Unknown dialect {dialect!r}.", hint=f"Dialects: {', '.join(DIALECTS)}")
+        return self.query.sql(dialect=dialect, pretty=True)
+
+
+class _Compiler:
+    def __init__(self, plan: Plan, as_of: dt.date, uncovered: set[str]) -> None:
+        self.plan = plan
+        self.as_of = as_of
+        self.uncovered = uncovered
+        self.ctes: list[tuple[str, exp.Expr]] = []
+
+    # -- expressions over the base relation and earlier tags -----------------------
+    def rewrite(self, node: exp.Expr) -> exp.Expr:
+        def swap(n: exp.Expr) -> exp.Expr:
+            if not isinstance(n, exp.Column):
+                return n
+            if not n.table and n.name == AS_OF:
+                return _date(self.as_of)
+            if not n.table and n.name in self.plan.tags:
+                return exp.column(n.name)
+            qualifier = n.table or "customer"
+            return exp.column(f"{qualifier}__{n.name}")
+
+        return node.copy().transform(swap)
+
+    def agg_rewrite(self, node: exp.Expr) -> exp.Expr:
+        def swap(n: exp.Expr) -> exp.Expr:
+            if isinstance(n, exp.Column):
+                if not n.table and n.name == AS_OF:
+                    return _date(self.as_of)
+                return exp.column(n.name, table=n.table or "t")
+            return n
+
+        return node.copy().transform(swap)
+
+    # -- the base relation ---------------------------------------------------------
+    def base(self) -> None:
+        used = {c for t in self.plan.tags.values() if t.spec.expr is not None for c in t.columns}
+        customers = schema.table(BASE_TABLE)
+        projections: list[exp.Expr] = [exp.column("customer_id", table="c")]
+        join_district = False
+        for col in sorted(used):
+            qualifier, _, name = col.rpartition(".")
+            qualifier = qualifier or "customer"
+            source = "c" if qualifier == "customer" else qualifier
+            join_district |= qualifier == "district"
+            projections.append(exp.alias_(exp.column(name, table=source), f"{qualifier}__{name}"))
+        joined = exp.column("joined_at", table="c")
+        select = exp.select(*projections).from_(exp.alias_(exp.to_table(customers.name), "c", table=True))
+        if join_district:
+            select = select.join(exp.alias_(exp.to_table("districts"), "district", table=True),
+                                 on=exp.EQ(this=exp.column("district_id", table="c"),
+                                           expression=exp.column("district_id", table="district")),
+                                 join_type="LEFT")
+        select = select.where(exp.or_(joined.is_(exp.null()),
+                                      exp.LTE(this=joined, expression=_date(self.as_of))))
+        self.ctes.append(("b", select))
+
+    # -- aggregates ------------------------------------------------------------------
+    def aggregate(self, agg: Aggregate, tag: ResolvedTag, time: exp.Expr | None) -> exp.Expr:
+        column = self.agg_rewrite(tag.parsed["column"]) if "column" in tag.parsed else None
+        condition = self.agg_rewrite(tag.parsed["filter"]) if "filter" in tag.parsed else None
+
+        def filtered(func: exp.Expr, extra: exp.Expr | None = None) -> exp.Expr:
+            conds = [c for c in (condition, extra) if c is not None]
+            if not conds:
+                return func
+            return exp.Filter(this=func, expression=exp.Where(this=exp.and_(*conds)))
+
+        f = agg.function
+        if f == "count":
+            return filtered(exp.Count(this=exp.Star()))
+        if f == "share":
+            hits = filtered(exp.Count(this=exp.Star()))
+            total = exp.func("nullif", exp.Count(this=exp.Star()), exp.Literal.number(0))
+            return exp.Div(this=exp.cast(hits, "DOUBLE"), expression=total)
+        if f == "days_since":
+            assert time is not None, "days_since needs a time column"
+            last_day = exp.cast(filtered(exp.Max(this=time)), "DATE")
+            return exp.DateDiff(this=_date(self.as_of), expression=last_day, unit=exp.var("DAY"))
+        assert column is not None
+        not_null = column.is_(exp.null()).not_()
+        if f in ("sum", "avg", "min", "max", "stddev"):
+            func = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max,
+                    "stddev": exp.StddevSamp}[f](this=exp.cast(column, "DOUBLE"))
+            return filtered(func)
+        if f == "count_distinct":
+            return filtered(exp.Count(this=exp.Distinct(expressions=[column])))
+        if f == "set":
+            agg_node = exp.ArrayAgg(this=exp.Distinct(expressions=[exp.cast(column, "VARCHAR")]))
+            return exp.ArraySort(this=filtered(agg_node, not_null))
+        assert time is not None, f"{f} needs a time column"
+        if f == "last":
+            table = schema.table(agg.table)
+            order = exp.func("concat", exp.cast(time, "VARCHAR"), exp.Literal.string("|"),
+                             *[exp.cast(exp.column(k, table="t"), "VARCHAR") for k in table.key])
+            return filtered(exp.ArgMax(this=column, expression=order), not_null)
+        raise AssertionError(f"unhandled aggregate {f}")
+
+    def source(self, key: GroupKey, names: list[str]) -> exp.Select:
+        table = schema.table(key.table)
+        select = exp.select(exp.column("customer_id", table="t")).from_(
+            exp.alias_(exp.to_table(table.name), "t", table=True))
+        used = {c.split(".")[0] for n in names for c in self.plan.tags[n].columns if "." in c}
+        for alias, target in sorted(fk_aliases(table).items()):
+            if alias in used:
+                select = select.join(exp.alias_(exp.to_table(target.name), alias, table=True),
+                                     on=exp.EQ(this=exp.column(f"{alias}_id", table="t"),
+                                               expression=exp.column(target.key[0], table=alias)),
+                                     join_type="LEFT")
+        if key.time_column:
+            day = exp.cast(exp.column(key.time_column, table="t"), "DATE")
+            cut: exp.Expr = exp.LTE(this=day, expression=_date(self.as_of))
+            if key.window:
+                cut = exp.and_(cut, exp.GTE(this=day, expression=_date(
+                    window_start(self.as_of, key.window))))
+            else:
+                cut = exp.or_(exp.column(key.time_column, table="t").is_(exp.null()), cut)
+            select = select.where(cut)
+        return select
+
+    def groups(self) -> list[tuple[str, list[str]]]:
+        joins: list[tuple[str, list[str]]] = []
+        for k, (key, names) in enumerate(self.plan.groups.items()):
+            live = [n for n in names if n not in self.uncovered]
+            plain = [n for n in live if self.plan.tags[n].spec.aggregate.function != "mode"]  # type: ignore[union-attr]
+            modes = [n for n in live if n not in plain]
+            time = exp.column(key.time_column, table="t") if key.time_column else None
+            if plain:
+                select = self.source(key, plain)
+                for name in plain:
+                    tag = self.plan.tags[name]
+                    assert tag.spec.aggregate is not None
+                    select = select.select(exp.alias_(self.aggregate(tag.spec.aggregate, tag, time), name))
+                self.ctes.append((f"g{k}", select.group_by(exp.column("customer_id", table="t"))))
+                joins.append((f"g{k}", plain))
+            for j, name in enumerate(modes):
+                joins.append((self.mode(key, name, f"m{k}_{j}"), [name]))
+        return joins
+
+    def mode(self, key: GroupKey, name: str, cte: str) -> str:
+        """Most frequent value; ties go to the smallest value, so every engine agrees."""
+        tag = self.plan.tags[name]
+        value = exp.cast(self.agg_rewrite(tag.parsed["column"]), "VARCHAR")
+        counts = self.source(key, [name]).select(exp.alias_(value, "v"), exp.alias_(
+            exp.Count(this=exp.Star()), "n"))
+        if "filter" in tag.parsed:
+            counts = counts.where(self.agg_rewrite(tag.parsed["filter"]))
+        counts = counts.where(value.is_(exp.null()).not_()).group_by(
+            exp.column("customer_id", table="t"), value)
+        rank = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("customer_id")],
+                          order=exp.Order(expressions=[exp.Ordered(this=exp.column("n"), desc=True),
+                                                       exp.Ordered(this=exp.column("v"))]))
+        ranked = exp.select("customer_id", "v", exp.alias_(rank, "rn")).from_(counts.subquery())
+        self.ctes.append((cte, exp.select("customer_id", exp.alias_(exp.column("v"), name)).from_(
+            ranked.subquery()).where(exp.EQ(this=exp.column("rn"), expression=exp.Literal.number(1)))))
+        return cte
+
+    # -- derived tags ----------------------------------------------------------------
+    def derived(self, tag: ResolvedTag) -> exp.Expr:
+        spec = tag.spec
+        if spec.expr is not None:
+            return self.rewrite(tag.parsed["expr"])
+        if spec.bins is not None:
+            src = exp.column(spec.bins.tag)
+            case = exp.Case()
+            for low, label in reversed(spec.bins.edges):
+                case = case.when(exp.GTE(this=src, expression=exp.Literal.number(low)),
+                                 exp.Literal.string(label))
+            return case
+        if spec.rank is not None:
+            return self.bucket(spec.rank.tag, spec.rank.buckets)
+        if spec.rfm is not None:
+            b = spec.rfm.buckets
+            r = exp.Sub(this=exp.Literal.number(b + 1), expression=self.bucket(spec.rfm.recency, b))
+            scores = {"r": r, "f": self.bucket(spec.rfm.frequency, b),
+                      "m": self.bucket(spec.rfm.monetary, b)}
+            hi, lo, mid = b - 1, 2, (b + 1) // 2
+            case = exp.Case()
+            for label, rule in RFM_SEGMENTS:
+                cond = exp.condition(rule.format(hi=hi, lo=lo, mid=mid))
+                cond = cond.transform(lambda n: scores[n.name].copy()
+                                      if isinstance(n, exp.Column) and n.name in scores else n)
+                case = case.when(cond, exp.Literal.string(label))
+            return exp.If(this=exp.or_(*[exp.column(getattr(spec.rfm, k)).is_(exp.null())
+                                          for k in ("recency", "frequency", "monetary")]),
+                          true=exp.null(), false=case)
+        return exp.null()  # a model score before its model is registered
+
+    def bucket(self, name: str, buckets: int) -> exp.Expr:
+        """1 … buckets by percent rank; equal values share a bucket; null stays null."""
+        src = exp.column(name)
+        pr = exp.Window(this=exp.PercentRank(), partition_by=[src.is_(exp.null())],
+                        order=exp.Order(expressions=[exp.Ordered(this=src.copy())]))
+        raw = exp.Add(this=exp.cast(exp.Floor(this=exp.Mul(this=pr, expression=exp.Literal.number(
+            buckets))), "INT"), expression=exp.Literal.number(1))
+        return exp.If(this=src.copy().is_(exp.null()), true=exp.null(),
+                      false=exp.Least(this=raw, expressions=[exp.Literal.number(buckets)]))
+
+    # -- the whole query ---------------------------------------------------------------
+    def compile(self, names: list[str]) -> CompiledSnapshot:
+        self.base()
+        joins = self.groups()
+        step = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("b"))).from_(
+            exp.alias_(exp.to_table("b"), "b", table=True))
+        for cte, cols in joins:
+            step = step.select(*[self.with_default(n, exp.column(n, table=cte)) for n in cols])
+            step = step.join(exp.to_table(cte), using=["customer_id"], join_type="LEFT")
+        self.ctes.append(("s0", step))
+        last = "s0"
+        for k, level in enumerate(self.plan.levels, start=1):
+            derived = [n for n in level if self.plan.tags[n].group is None]
+            if not derived:
+                continue
+            select = exp.select(exp.Star()).from_(last)
+            for name in derived:
+                value = exp.null() if name in self.uncovered else self.derived(self.plan.tags[name])
+                select = select.select(exp.alias_(exp.cast(value, sql_type(self.plan.tags[name].spec)),
+                                                  name))
+            last = f"s{k}"
+            self.ctes.append((last, select))
+        final = exp.select(exp.column("customer_id"), *[
+            exp.alias_(exp.null() if n in self.uncovered and self.plan.tags[n].group is not None
+                       else exp.cast(exp.column(n), sql_type(self.plan.tags[n].spec)), n)
+            for n in names])
+        final = final.from_(last)
+        for cte, select in self.ctes:
+            final = final.with_(cte, as_=select)
+        return CompiledSnapshot(final, names, self.uncovered)
+
+    def with_default(self, name: str, value: exp.Expr) -> exp.Expr:
+        agg = self.plan.tags[name].spec.aggregate
+        assert agg is not None
+        default: exp.Expr | None = None
+        if agg.default is not None:
+            default = exp.convert(agg.default)
+        elif agg.function == "count":
+            default = exp.Literal.number(0)
+        elif agg.function == "set":
+            default = exp.Array(expressions=[])
+        if default is None:
+            return exp.alias_(value, name)
+        return exp.alias_(exp.func("coalesce", value, default), name)
+
+
+def compile_snapshot(plan: Plan, names: list[str], as_of: dt.date,
+                     uncovered: set[str] | None = None) -> CompiledSnapshot:
+    """The query computing ``names`` (and what they need) for customers as of ``as_of``."""
+    sub = Plan({n: plan.tags[n] for n in plan.closure(names)}, {}, [])
+    sub.levels = [[n for n in level if n in sub.tags] for level in plan.levels]
+    sub.levels = [level for level in sub.levels if level]
+    sub.groups = {k: [n for n in v if n in sub.tags] for k, v in plan.groups.items()}
+    sub.groups = {k: v for k, v in sub.groups.items() if v}
+    return _Compiler(sub, as_of, uncovered or set()).compile(names)
