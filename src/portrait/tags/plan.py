@@ -13,7 +13,7 @@ import sqlglot
 from sqlglot import exp
 
 from portrait import schema
-from portrait.errors import DefinitionError
+from portrait.errors import DefinitionError, NotFoundError
 from portrait.schema import Table
 from portrait.store.layout import physical_columns
 from portrait.tags.loader import LoadedTag
@@ -124,6 +124,9 @@ class _Resolver:
                 if qualifier not in aliases:
                     self.fail(tag, where, f"unknown table alias {qualifier!r}",
                               self.suggest(qualifier, set(aliases)))
+                if name in {c.name for c in aliases[qualifier].pii_columns}:
+                    self.fail(tag, where, f"PII column {name!r} cannot be read by a tag",
+                              f"Use {name}_token to test whether it is present.")
                 if name not in _columns(aliases[qualifier]):
                     self.fail(tag, where, f"unknown column {qualifier}.{name}",
                               self.suggest(name, _columns(aliases[qualifier])))
@@ -161,7 +164,7 @@ class _Resolver:
             agg = spec.aggregate
             try:
                 table = schema.table(agg.table)
-            except DefinitionError as exc:
+            except NotFoundError as exc:
                 self.fail(tag, "aggregate.table", exc.message, exc.hint)
                 raise
             if "customer_id" not in table.column_names:

@@ -146,13 +146,22 @@ class TagSpec(_Strict):
         if len(kinds) != 1:
             raise ValueError("a tag needs exactly one definition kind of aggregate, bins, "
                              f"expr, rank, rfm, model (found: {', '.join(kinds) or 'none'})")
-        if self.type == "ordinal" and not self.order:
+        if self.type == "ordinal" and not self.order and not self.bins:
             raise ValueError("an ordinal tag needs its 'order' (lowest first)")
         if self.bins and self.type != "ordinal":
             raise ValueError("a bins tag is ordinal: set type: ordinal")
         if self.bins and self.order and [e[1] for e in self.bins.edges] != self.order:
             raise ValueError("the order of a bins tag must list its bin labels in order")
         return self
+
+    @property
+    def levels(self) -> list[str] | None:
+        """Values of an ordinal tag, lowest first (a bins tag's labels in order)."""
+        if self.order:
+            return list(self.order)
+        if self.bins:
+            return [label for _, label in self.bins.edges]
+        return None
 
     @property
     def kind(self) -> str:

@@ -1,0 +1,345 @@
+WITH b AS (
+  SELECT
+    c.customer_id,
+    c.birth_date AS customer__birth_date,
+    c.gender AS customer__gender
+  FROM customers AS c
+  WHERE
+    c.joined_at IS NULL OR c.joined_at <= CAST('2024-06-30' AS DATE)
+), g0 AS (
+  SELECT
+    t.customer_id,
+    ARG_MAX(t.balance_after, CAST(t.ts AS TEXT) || '|' || CAST(t.txn_id AS TEXT)) FILTER(WHERE
+      NOT t.balance_after IS NULL) AS balance,
+    DATE_DIFF('DAY', CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn
+  FROM transactions AS t
+  WHERE
+    t.ts IS NULL OR CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
+  GROUP BY
+    t.customer_id
+), g1 AS (
+  SELECT
+    t.customer_id,
+    LIST_SORT(
+      ARRAY_AGG(DISTINCT CAST(product.category AS TEXT)) FILTER(WHERE
+        (
+          t.end_at IS NULL OR t.end_at > CAST('2024-06-30' AS DATE)
+        )
+        AND NOT product.category IS NULL)
+    ) AS categories
+  FROM holdings AS t
+  LEFT JOIN products AS product
+    ON t.product_id = product.product_id
+  WHERE
+    t.start_at IS NULL OR CAST(t.start_at AS DATE) <= CAST('2024-06-30' AS DATE)
+  GROUP BY
+    t.customer_id
+), g2 AS (
+  SELECT
+    t.customer_id,
+    SUM(CAST(t.amount AS DOUBLE)) FILTER(WHERE
+      t.amount > 0) AS income_90d,
+    COUNT(*) AS txn_count_90d
+  FROM transactions AS t
+  WHERE
+    CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
+    AND CAST(t.ts AS DATE) >= CAST('2024-04-02' AS DATE)
+  GROUP BY
+    t.customer_id
+), m3_0 AS (
+  SELECT
+    customer_id,
+    v AS top_channel
+  FROM (
+    SELECT
+      customer_id,
+      v,
+      ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY n DESC, v) AS rn
+    FROM (
+      SELECT
+        t.customer_id,
+        CAST(t.channel AS TEXT) AS v,
+        COUNT(*) AS n
+      FROM transactions AS t
+      WHERE
+        (
+          CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
+          AND CAST(t.ts AS DATE) >= CAST('2023-07-01' AS DATE)
+        )
+        AND NOT CAST(t.channel AS TEXT) IS NULL
+      GROUP BY
+        t.customer_id,
+        CAST(t.channel AS TEXT)
+    )
+  )
+  WHERE
+    rn = 1
+), s0 AS (
+  SELECT
+    b.*,
+    g0.balance AS balance,
+    g0.days_since_txn AS days_since_txn,
+    COALESCE(g1.categories, []) AS categories,
+    g2.income_90d AS income_90d,
+    COALESCE(g2.txn_count_90d, 0) AS txn_count_90d,
+    m3_0.top_channel AS top_channel
+  FROM b AS b
+  LEFT JOIN g0
+    USING (customer_id)
+  LEFT JOIN g1
+    USING (customer_id)
+  LEFT JOIN g2
+    USING (customer_id)
+  LEFT JOIN m3_0
+    USING (customer_id)
+), s1 AS (
+  SELECT
+    *,
+    CAST(YEAR(CAST('2024-06-30' AS DATE)) - YEAR(customer__birth_date) - CASE
+      WHEN MONTH(CAST('2024-06-30' AS DATE)) * 100 + DAY(CAST('2024-06-30' AS DATE)) < MONTH(customer__birth_date) * 100 + DAY(customer__birth_date)
+      THEN 1
+      ELSE 0
+    END AS DOUBLE) AS age,
+    CAST(customer__gender AS TEXT) AS gender
+  FROM s0
+), s2 AS (
+  SELECT
+    *,
+    CAST(CASE
+      WHEN balance >= 50000.0
+      THEN 'high'
+      WHEN balance >= 0.0
+      THEN 'low'
+      WHEN balance >= -1000000000000.0
+      THEN 'negative'
+    END AS TEXT) AS balance_band,
+    CAST(CASE
+      WHEN days_since_txn IS NULL OR txn_count_90d IS NULL OR income_90d IS NULL
+      THEN NULL
+      ELSE CASE
+        WHEN 6 - CASE
+          WHEN days_since_txn IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END >= 4
+        AND CASE
+          WHEN txn_count_90d IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END >= 4
+        AND CASE
+          WHEN income_90d IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(PERCENT_RANK() OVER (PARTITION BY income_90d IS NULL ORDER BY income_90d) * 5) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(PERCENT_RANK() OVER (PARTITION BY income_90d IS NULL ORDER BY income_90d) * 5) AS INT) + 1,
+              5
+            )
+          END
+        END >= 4
+        THEN 'champions'
+        WHEN CASE
+          WHEN txn_count_90d IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END >= 4
+        THEN 'loyal'
+        WHEN 6 - CASE
+          WHEN days_since_txn IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END >= 4
+        AND CASE
+          WHEN txn_count_90d IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END <= 2
+        THEN 'promising'
+        WHEN 6 - CASE
+          WHEN days_since_txn IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END <= 2
+        AND CASE
+          WHEN txn_count_90d IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END >= 3
+        THEN 'at_risk'
+        WHEN 6 - CASE
+          WHEN days_since_txn IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END <= 2
+        AND CASE
+          WHEN txn_count_90d IS NULL
+          THEN NULL
+          ELSE CASE
+            WHEN (
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1
+            ) IS NULL
+            OR 5 IS NULL
+            THEN NULL
+            ELSE LEAST(
+              CAST(FLOOR(
+                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
+              ) AS INT) + 1,
+              5
+            )
+          END
+        END <= 2
+        THEN 'hibernating'
+        WHEN TRUE
+        THEN 'needs_attention'
+      END
+    END AS TEXT) AS rfm,
+    CAST(CASE
+      WHEN balance IS NULL
+      THEN NULL
+      ELSE CASE
+        WHEN (
+          CAST(FLOOR(PERCENT_RANK() OVER (PARTITION BY balance IS NULL ORDER BY balance) * 5) AS INT) + 1
+        ) IS NULL
+        OR 5 IS NULL
+        THEN NULL
+        ELSE LEAST(
+          CAST(FLOOR(PERCENT_RANK() OVER (PARTITION BY balance IS NULL ORDER BY balance) * 5) AS INT) + 1,
+          5
+        )
+      END
+    END AS DOUBLE) AS wealth_rank
+  FROM s1
+)
+SELECT
+  customer_id,
+  CAST(age AS DOUBLE) AS age,
+  CAST(balance AS DOUBLE) AS balance,
+  CAST(categories AS TEXT[]) AS categories,
+  CAST(days_since_txn AS DOUBLE) AS days_since_txn,
+  CAST(gender AS TEXT) AS gender,
+  CAST(income_90d AS DOUBLE) AS income_90d,
+  CAST(top_channel AS TEXT) AS top_channel,
+  CAST(txn_count_90d AS DOUBLE) AS txn_count_90d,
+  CAST(balance_band AS TEXT) AS balance_band,
+  CAST(rfm AS TEXT) AS rfm,
+  CAST(wealth_rank AS DOUBLE) AS wealth_rank
+FROM s2

@@ -1,0 +1,48 @@
+"""Generated SQL per dialect, pinned by golden files, and the compiler's building blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from portrait.errors import UsageError
+from portrait.tags.compiler import compile_snapshot, window_start
+from tests.tags.test_tag_build import plan
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark"])
+def test_snapshot_sql_is_pinned(dialect: str, golden) -> None:  # type: ignore[no-untyped-def]
+    p = plan()
+    sql = compile_snapshot(p, list(p.tags), dt.date(2024, 6, 30)).sql(dialect)
+    golden(f"tags_fixture.{dialect}.sql", sql + "\n")
+
+
+def test_aggregates_over_one_table_and_window_share_one_pass() -> None:
+    p = plan()
+    sql = compile_snapshot(p, list(p.tags), dt.date(2024, 6, 30)).sql("duckdb")
+    # income_90d and txn_count_90d: one grouped pass; the window's bounds appear once
+    assert sql.count("CAST('2024-04-02' AS DATE)") == 1
+    assert sql.count("FROM transactions AS t") == 3  # all-time, 90 days, and the mode pass
+
+
+def test_unknown_dialect() -> None:
+    p = plan()
+    with pytest.raises(UsageError, match="Unknown dialect 'postgres'"):
+        compile_snapshot(p, ["age"], dt.date(2024, 6, 30)).sql("postgres")
+
+
+@pytest.mark.parametrize(("window", "start"), [
+    ("90d", dt.date(2024, 4, 2)), ("1d", dt.date(2024, 6, 30)), ("3m", dt.date(2024, 3, 31)),
+    ("1y", dt.date(2023, 7, 1)), ("1m", dt.date(2024, 2, 29) + dt.timedelta(days=1)),
+])
+def test_window_start(window: str, start: dt.date) -> None:
+    as_of = dt.date(2024, 3, 31) if window == "1m" else dt.date(2024, 6, 30)
+    assert window_start(as_of, window) == start
+
+
+def test_only_builds_what_is_needed() -> None:
+    p = plan()
+    compiled = compile_snapshot(p, ["balance_band"], dt.date(2024, 6, 30))
+    sql = compiled.sql("duckdb")
+    assert "balance_band" in sql and "income_90d" not in sql and "top_channel" not in sql
