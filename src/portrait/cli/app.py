@@ -10,6 +10,8 @@ from rich.table import Table
 
 from portrait import __version__
 from portrait.cli import render
+from portrait.cli import tags as tags_cli
+from portrait.cli.options import JsonOpt, StrictOpt, WorkspaceOpt
 from portrait.services import demo, ingest, schema, workspace
 
 app = typer.Typer(help="Portrait — the customer portrait (用户画像) platform for retail banks.",
@@ -20,12 +22,9 @@ ingest_app = typer.Typer(help="Load a source into the warehouse (validated; bad 
 app.add_typer(ingest_app, name="ingest")
 schema_app = typer.Typer(help="The canonical data model.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+app.add_typer(tags_cli.app, name="tags")
+app.command("profile")(tags_cli.profile_cmd)
 
-WorkspaceOpt = Annotated[Path | None, typer.Option(
-    "--workspace", "-w", help="Workspace folder (default: $PORTRAIT_HOME or ./portrait-workspace).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-StrictOpt = Annotated[bool, typer.Option(
-    "--strict", help="Publish nothing if any row is rejected (exit code 3).")]
 
 
 def _progress(as_json: bool) -> render.RichProgress | None:

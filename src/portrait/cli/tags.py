@@ -1,0 +1,160 @@
+"""``portrait tags …`` and ``portrait profile``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from portrait.cli import render
+from portrait.cli.options import AsOfOpt, CatalogOpt, JsonOpt, WorkspaceOpt, parse_date
+from portrait.services import tags as service
+
+app = typer.Typer(help="The tag catalog: build snapshots, inspect tags, history.",
+                  no_args_is_help=True)
+
+
+@app.command("build")
+def build_cmd(
+    as_of: AsOfOpt = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Build just these tags.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="Engine: duckdb (default).")] = None,
+    catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Compute the tag snapshot as of a date and publish it atomically."""
+    day = parse_date(as_of)
+    bar = None if as_json else render.RichProgress()
+
+    def action() -> service.BuildReport:
+        if bar is None:
+            return service.build_tags(workspace_path, as_of=day, only=only, catalogs=catalog,
+                                      engine=engine)
+        with bar:
+            return service.build_tags(workspace_path, as_of=day, only=only, catalogs=catalog,
+                                      engine=engine, progress=bar)
+
+    report = render.run(action, as_json=as_json)
+    if as_json:
+        render.emit_json(report.as_dict())
+        return
+    table = Table(title=f"Tags as of {report.as_of} — {report.customers:,} customers")
+    table.add_column("tag")
+    table.add_column("coverage", justify="right")
+    table.add_column("note")
+    for name in report.tags:
+        note = report.uncovered.get(name, "")
+        table.add_row(name, f"{report.coverage.get(name, 0):.1%}", f"uncovered: {note}" if note else "",
+                      style="dim" if note else None)
+    render.console.print(table)
+    render.console.print(f"{len(report.tags) - len(report.uncovered)} tags covered, "
+                         f"{len(report.uncovered)} uncovered; {report.history_changes:,} values "
+                         "changed since the previous snapshot.")
+
+
+@app.command("list")
+def list_cmd(catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None,
+             as_json: JsonOpt = False) -> None:
+    """List the catalog's tags."""
+    rows = render.run(lambda: service.list_tags(workspace_path, catalog), as_json=as_json)
+    if as_json:
+        render.emit_json(rows)
+        return
+    table = Table(title=f"{len(rows)} tags")
+    for col in ("name", "family", "type", "kind", "sensitivity", "title_en", "title_zh"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(str(r[c]) for c in ("name", "family", "type", "kind", "sensitivity",
+                                             "title_en", "title_zh")))
+    render.console.print(table)
+
+
+@app.command("show")
+def show_cmd(name: str, catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None,
+             as_json: JsonOpt = False) -> None:
+    """Show one tag's definition, dependencies and users."""
+    data = render.run(lambda: service.show_tag(workspace_path, name, catalog), as_json=as_json)
+    if as_json:
+        render.emit_json(data)
+        return
+    for key, value in data.items():
+        render.console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+@app.command("sql")
+def sql_cmd(
+    name: str,
+    dialect: Annotated[str, typer.Option("--dialect", help="duckdb or spark.")] = "duckdb",
+    as_of: AsOfOpt = None, catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None,
+) -> None:
+    """Print the SQL that computes a tag."""
+    text = render.run(lambda: service.tag_sql(workspace_path, name, dialect, parse_date(as_of), catalog),
+                      as_json=False)
+    render.console.out(text, highlight=False)
+
+
+@app.command("history")
+def history_cmd(customer_id: str,
+                tag: Annotated[str | None, typer.Option("--tag", help="Only this tag.")] = None,
+                workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """How a customer's tags moved over time."""
+    rows = render.run(lambda: service.history(workspace_path, customer_id, tag), as_json=as_json)
+    if as_json:
+        render.emit_json(rows)
+        return
+    table = Table(title=f"Tag history of customer {customer_id}")
+    for col in ("tag", "value", "valid_from", "valid_to"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["tag"], r["value"], r["valid_from"], r["valid_to"] or "now")
+    render.console.print(table)
+
+
+@app.command("diff")
+def diff_cmd(first: str, second: str, workspace_path: WorkspaceOpt = None,
+             as_json: JsonOpt = False) -> None:
+    """Count, per tag, customers whose value changed between two snapshots."""
+    a, b = parse_date(first), parse_date(second)
+    assert a is not None and b is not None
+    data = render.run(lambda: service.diff(workspace_path, a, b), as_json=as_json)
+    if as_json:
+        render.emit_json(data)
+        return
+    table = Table(title=f"Changes {data['from']} → {data['to']} ({data['new_customers']:,} new customers)")
+    table.add_column("tag")
+    table.add_column("customers changed", justify="right")
+    for tag, n in data["changed"].items():
+        table.add_row(tag, f"{n:,}")
+    render.console.print(table)
+
+
+def profile_cmd(
+    customer_id: str,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "en",
+    as_of: AsOfOpt = None, catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print every tag of a customer, grouped by family."""
+    from portrait.tags.profile import render_value
+
+    if lang not in ("en", "zh"):
+        raise typer.BadParameter("--lang must be en or zh")
+    prof = render.run(lambda: service.customer_profile(workspace_path, customer_id, as_of=parse_date(as_of),
+                                                       lang=lang, catalogs=catalog), as_json=as_json)
+    if as_json:
+        render.emit_json(prof.as_dict())
+        return
+    names = {"basic": ("Basic", "基本信息"), "economic": ("Economic", "经济状况"),
+             "preference": ("Preference", "偏好"), "session": ("Session", "行为"),
+             "lifecycle": ("Lifecycle", "生命周期"), "model": ("Model", "模型")}
+    for family, values in prof.families.items():
+        title = names[family][1 if lang == "zh" else 0]
+        table = Table(title=f"{title} — {customer_id} @ {prof.as_of}")
+        table.add_column("tag")
+        table.add_column("value")
+        for v in values:
+            table.add_row(v.title, render_value(v.value))
+        render.console.print(table)
+    if prof.uncovered:
+        render.console.print(("未覆盖: " if lang == "zh" else "Uncovered: ")
+                             + ", ".join(sorted(prof.uncovered)), style="dim")

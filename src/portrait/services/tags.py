@@ -1,0 +1,143 @@
+"""Tag use cases: build, list, show, SQL, history, diff, profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from portrait.errors import NotFoundError, UsageError
+from portrait.services import workspace
+from portrait.store import Workspace
+from portrait.tags import snapshots
+from portrait.tags.build import BuildReport, build, default_as_of, load_plan
+from portrait.tags.compiler import compile_snapshot
+from portrait.tags.plan import Plan
+from portrait.tags.profile import Profile, profile
+
+__all__ = ["BuildReport", "Profile"]
+
+
+def _catalogs(ws: Workspace, extra: list[Path] | None) -> list[Path]:
+    configured = [ws.root / p for p in ws.config.get("tags", {}).get("catalogs", [])]
+    return configured + list(extra or [])
+
+
+def plan_for(ws_path: Path | None, catalogs: list[Path] | None = None) -> Plan:
+    root = workspace.resolve(ws_path)
+    if (root / "portrait.toml").exists():
+        return load_plan(_catalogs(workspace.open_(ws_path), catalogs))
+    return load_plan(catalogs)
+
+
+def _tag(plan: Plan, name: str) -> Any:
+    if name not in plan.tags:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(plan.tags), n=3)
+        raise UsageError(f"Unknown tag {name!r}.",
+                         hint=f"Did you mean {', '.join(close)}?" if close else "See `portrait tags list`.")
+    return plan.tags[name]
+
+
+def build_tags(ws_path: Path | None, *, as_of: dt.date | None = None, only: list[str] | None = None,
+               catalogs: list[Path] | None = None, engine: str | None = None,
+               progress: Any = None) -> BuildReport:
+    """Build (and publish) the tag snapshot as of a date."""
+    ws = workspace.open_(ws_path)
+    plan = load_plan(_catalogs(ws, catalogs))
+    eng = ws.engine(engine)
+    try:
+        return build(eng, plan, as_of=as_of, only=only, progress=progress)
+    finally:
+        eng.close()
+
+
+def list_tags(ws_path: Path | None, catalogs: list[Path] | None = None) -> list[dict[str, Any]]:
+    plan = plan_for(ws_path, catalogs)
+    return [{"name": t.name, "family": t.spec.family, "type": t.spec.type, "kind": t.spec.kind,
+             "change": t.spec.change, "sensitivity": t.spec.sensitivity,
+             "title_en": t.spec.title.en, "title_zh": t.spec.title.zh} for t in plan.tags.values()]
+
+
+def show_tag(ws_path: Path | None, name: str, catalogs: list[Path] | None = None) -> dict[str, Any]:
+    plan = plan_for(ws_path, catalogs)
+    tag = _tag(plan, name)
+    data: dict[str, Any] = tag.spec.model_dump(exclude_none=True)
+    data["depends_on"] = list(tag.deps)
+    data["reads_tables"] = sorted(tag.tables)
+    data["source_file"] = str(tag.source)
+    data["used_by"] = [t.name for t in plan.tags.values() if name in t.deps]
+    return data
+
+
+def tag_sql(ws_path: Path | None, name: str, dialect: str, as_of: dt.date | None = None,
+            catalogs: list[Path] | None = None) -> str:
+    """The SQL that computes a tag (with what it needs), in a dialect."""
+    plan = plan_for(ws_path, catalogs)
+    _tag(plan, name)
+    day = as_of
+    if day is None:
+        root = workspace.resolve(ws_path)
+        if (root / "portrait.toml").exists():
+            eng = workspace.open_(ws_path).engine()
+            try:
+                day = default_as_of(eng)
+            except NotFoundError:
+                day = None
+            finally:
+                eng.close()
+    return compile_snapshot(plan, [name], day or dt.date.today()).sql(dialect)
+
+
+def history(ws_path: Path | None, customer_id: str, tag: str | None = None) -> list[dict[str, Any]]:
+    """How a customer's tags moved: one row per value and the period it held."""
+    eng = workspace.open_(ws_path).engine()
+    try:
+        snapshots.ensure_tables(eng)
+        sql = (f"SELECT tag, value, valid_from, valid_to FROM {snapshots.HISTORY} "
+               "WHERE customer_id = ?" + (" AND tag = ?" if tag else "") + " ORDER BY tag, valid_from")
+        rows = eng.query(sql, [customer_id, tag] if tag else [customer_id])
+    finally:
+        eng.close()
+    if not rows:
+        raise NotFoundError(f"No tag history for customer {customer_id!r}"
+                            + (f" and tag {tag!r}" if tag else "") + ".")
+    return [{"tag": r[0], "value": r[1], "valid_from": r[2].isoformat(),
+             "valid_to": r[3].isoformat() if r[3] else None} for r in rows]
+
+
+def diff(ws_path: Path | None, first: dt.date, second: dt.date) -> dict[str, Any]:
+    """Per tag, how many customers' values differ between two snapshots."""
+    eng = workspace.open_(ws_path).engine()
+    try:
+        a, b = snapshots.find(eng, first), snapshots.find(eng, second)
+        for day, snap in ((first, a), (second, b)):
+            if snap is None:
+                raise NotFoundError(f"No tag snapshot as of {day}.",
+                                    hint=f"Build it with `portrait tags build --as-of {day}`.")
+        assert a is not None and b is not None
+        common = [t for t in a["tags"] if t in b["tags"]]
+        counts = {}
+        for tag in common:
+            col = f'"{tag}"'
+            counts[tag] = int(eng.query(
+                f"SELECT count(*) FROM {a['table']} x JOIN {b['table']} y USING (customer_id) "
+                f"WHERE x.{col} IS DISTINCT FROM y.{col}")[0][0])
+        added = int(eng.query(f"SELECT count(*) FROM {b['table']} WHERE customer_id NOT IN "
+                              f"(SELECT customer_id FROM {a['table']})")[0][0])
+    finally:
+        eng.close()
+    return {"from": first.isoformat(), "to": second.isoformat(), "new_customers": added,
+            "changed": dict(sorted(counts.items(), key=lambda kv: -kv[1]))}
+
+
+def customer_profile(ws_path: Path | None, customer_id: str, *, as_of: dt.date | None = None,
+                     lang: str = "en", catalogs: list[Path] | None = None) -> Profile:
+    ws = workspace.open_(ws_path)
+    plan = load_plan(_catalogs(ws, catalogs))
+    eng = ws.engine()
+    try:
+        return profile(eng, plan, customer_id, as_of=as_of, lang=lang)
+    finally:
+        eng.close()
