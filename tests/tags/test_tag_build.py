@@ -59,7 +59,7 @@ def engine(tmp_path: Path) -> Engine:
 
 def snapshot(engine: Engine, as_of: dt.date = AS_OF) -> dict[str, dict[str, Any]]:
     report = build(engine, plan(), as_of=as_of)
-    cols = [c for c in engine.columns(report.table)]
+    cols = list(engine.columns(report.table))
     rows = engine.query(f"SELECT * FROM {report.table} ORDER BY customer_id")
     return {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
 

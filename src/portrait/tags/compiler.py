@@ -294,8 +294,8 @@ class _Compiler:
                        else exp.cast(exp.column(n), sql_type(self.plan.tags[n].spec)), n)
             for n in names])
         final = final.from_(last)
-        for cte, select in self.ctes:
-            final = final.with_(cte, as_=select)
+        for cte, body in self.ctes:
+            final = final.with_(cte, as_=body)
         return CompiledSnapshot(final, names, self.uncovered)
 
     def with_default(self, name: str, value: exp.Expr) -> exp.Expr:
