@@ -8,7 +8,7 @@ from typing import Any
 
 from portrait.errors import NotFoundError, UsageError
 from portrait.services import workspace
-from portrait.store import Workspace
+from portrait.store import Workspace, open_engine
 from portrait.tags import snapshots
 from portrait.tags.build import BuildReport, build, default_as_of, load_plan
 from portrait.tags.compiler import compile_snapshot
@@ -46,11 +46,14 @@ def build_tags(ws_path: Path | None, *, as_of: dt.date | None = None, only: list
     """Build (and publish) the tag snapshot as of a date."""
     ws = workspace.open_(ws_path)
     plan = load_plan(_catalogs(ws, catalogs))
-    eng = ws.engine(engine)
+    warehouse = ws.engine()
+    compute = None if engine in (None, warehouse.name) else open_engine(engine, ws.root, {})
     try:
-        return build(eng, plan, as_of=as_of, only=only, progress=progress)
+        return build(warehouse, plan, as_of=as_of, only=only, progress=progress, compute=compute)
     finally:
-        eng.close()
+        if compute is not None:
+            compute.close()
+        warehouse.close()
 
 
 def list_tags(ws_path: Path | None, catalogs: list[Path] | None = None) -> list[dict[str, Any]]:

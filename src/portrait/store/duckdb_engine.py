@@ -161,6 +161,22 @@ class DuckDBEngine:
         self._con.execute(f"DELETE FROM main.{layout.META_TABLE} WHERE key = ?", [key])
         self._con.execute(f"INSERT INTO main.{layout.META_TABLE} VALUES (?, ?)", [key, value])
 
+    def materialize(self, sql: str, inputs: Sequence[str], warehouse: Engine, target: str) -> None:
+        if warehouse is not self:
+            raise NotImplementedError("the DuckDB engine computes over its own warehouse only")
+        self.execute(f"CREATE OR REPLACE TABLE {exp.to_table(target).sql('duckdb')} AS {sql}")
+
+    def export_parquet(self, table: str, path: Path) -> None:
+        """Write a table to a Parquet file (for engines that read the warehouse's tables)."""
+        target = str(path).replace("'", "''")
+        self.execute(f"COPY {exp.to_table(table).sql('duckdb')} TO '{target}' (FORMAT parquet)")
+
+    def import_parquet(self, path: Path, table: str) -> None:
+        """Create (or replace) a table from Parquet files (a file or a folder of parts)."""
+        source = str(path / "*.parquet" if path.is_dir() else path).replace("'", "''")
+        self.execute(f"CREATE OR REPLACE TABLE {exp.to_table(table).sql('duckdb')} AS "
+                     f"SELECT * FROM read_parquet('{source}')")
+
     def close(self) -> None:
         self._con.close()
 

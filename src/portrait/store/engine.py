@@ -25,6 +25,8 @@ CAP_TRANSACTIONS = "transactions"
 CAP_INGEST = "ingest"
 #: The engine reads and writes Parquet files directly.
 CAP_PARQUET = "parquet"
+#: The engine computes over tables it reads from another warehouse (``materialize``).
+CAP_COMPUTE = "compute"
 
 Sql = exp.Expr | str
 
@@ -90,6 +92,11 @@ class Engine(Protocol):
         ...
 
     def get_meta(self, key: str) -> str | None: ...
+
+    def materialize(self, sql: str, inputs: Sequence[str], warehouse: Engine, target: str) -> None:
+        """Run ``sql`` (in this engine's dialect) over the warehouse's tables ``inputs`` and
+        write the result to the warehouse as table ``target``."""
+        ...
 
     def close(self) -> None: ...
 

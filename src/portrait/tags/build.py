@@ -70,7 +70,8 @@ def _check_names(plan: Plan, names: list[str]) -> None:
 
 
 def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
-          only: list[str] | None = None, progress: Any = None) -> BuildReport:
+          only: list[str] | None = None, progress: Any = None,
+          compute: Engine | None = None) -> BuildReport:
     """Compute the snapshot as of ``as_of`` and publish it, with its history, in one transaction.
 
     Args:
@@ -79,6 +80,9 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
         as_of: Build date (default: the workspace's default as-of date).
         only: Build just these tags (and what they need) into the date's snapshot.
         progress: Progress sink.
+        compute: Engine that computes the snapshot when it is not the warehouse itself
+            (e.g. Spark); it reads the input tables from the warehouse and writes the
+            result back, and the warehouse publishes it.
 
     Raises:
         UsageError: An unknown tag name in ``only``.
@@ -95,9 +99,14 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
     table = snapshots.table_name(day)
     previous = snapshots.find(engine, day)
     progress.start(f"Building {len(names)} tags as of {day.isoformat()}", total=None)
+    staged = f"tagstage__{day:%Y%m%d}"
+    if compute is None or compute is engine:
+        engine.execute(f"CREATE OR REPLACE TABLE {staged} AS {compiled.sql(engine.dialect)}")
+    else:
+        inputs = sorted({t for n in names for t in plan.tags[n].tables})
+        compute.materialize(compiled.sql(compute.dialect), inputs, engine, staged)
     engine.execute("BEGIN TRANSACTION")
     try:
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE __snap AS {compiled.sql('duckdb')}")
         kept: list[str] = []
         if only and previous is not None:
             # keep the date's other tags, replace the rebuilt ones
@@ -105,10 +114,9 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
             cols = ", ".join([exp.column(c, table="o").sql("duckdb") for c in kept]
                              + [exp.column(c, table="n").sql("duckdb") for c in names])
             engine.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT n.customer_id, {cols} "
-                           f"FROM __snap n LEFT JOIN {table} o USING (customer_id)")
+                           f"FROM {staged} n LEFT JOIN {table} o USING (customer_id)")
         else:
-            engine.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __snap")
-        engine.execute("DROP TABLE __snap")
+            engine.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {staged}")
         all_uncovered = {**(previous["uncovered"] if previous and only else {}), **uncovered}
         all_uncovered = {k: v for k, v in all_uncovered.items() if k in uncovered or k in kept}
         customers = int(engine.query(f"SELECT count(*) FROM {table}")[0][0])
@@ -122,6 +130,8 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
     except BaseException:
         engine.execute("ROLLBACK")
         raise
+    finally:
+        engine.execute(f"DROP TABLE IF EXISTS {staged}")
     coverage = coverage_of(engine, table, plan, names)
     return BuildReport(day, table, names, customers, uncovered, changes, coverage)
 
