@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -10,6 +11,19 @@ from rich.table import Table
 from portrait.cli import render
 from portrait.cli.options import AsOfOpt, CatalogOpt, JsonOpt, WorkspaceOpt, parse_date
 from portrait.services import tags as service
+
+
+def render_value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
+
 
 app = typer.Typer(help="The tag catalog: build snapshots, inspect tags, history.",
                   no_args_is_help=True)
@@ -135,8 +149,6 @@ def profile_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Print every tag of a customer, grouped by family."""
-    from portrait.tags.profile import render_value
-
     if lang not in ("en", "zh"):
         raise typer.BadParameter("--lang must be en or zh")
     prof = render.run(lambda: service.customer_profile(workspace_path, customer_id, as_of=parse_date(as_of),
@@ -158,3 +170,70 @@ def profile_cmd(
     if prof.uncovered:
         render.console.print(("未覆盖: " if lang == "zh" else "Uncovered: ")
                              + ", ".join(sorted(prof.uncovered)), style="dim")
+
+
+@app.command("quality")
+def quality_cmd(
+    outcome: Annotated[list[str] | None, typer.Option(
+        "--outcome", help="Product category whose adoption the tags should predict (repeatable).")] = None,
+    horizon: Annotated[str, typer.Option("--horizon", help="Adoption window after the as-of date.")] = "90d",
+    as_of: AsOfOpt = None, catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Coverage, stability (PSI), predictive value (IV, lift), redundancy and a pruning list."""
+    day = parse_date(as_of)
+    bar = None if as_json else render.RichProgress()
+
+    def action() -> service.QualityReport:
+        if bar is None:
+            return service.tag_quality(workspace_path, as_of=day, outcomes=outcome, horizon=horizon,
+                                       catalogs=catalog)
+        with bar:
+            return service.tag_quality(workspace_path, as_of=day, outcomes=outcome, horizon=horizon,
+                                       catalogs=catalog, progress=bar)
+
+    report = render.run(action, as_json=as_json)
+    if as_json:
+        render.emit_json(report.as_dict())
+        return
+    analysed = [o.category for o in report.outcomes if o.analysed]
+    pruned = {p.tag: p.reason for p in report.prune}
+    table = Table(title=f"Tag quality as of {report.as_of} — {report.customers:,} customers"
+                        + (f", PSI vs {report.previous_as_of}" if report.previous_as_of else ""))
+    for col in ("tag", "type", "coverage", "distinct", "PSI"):
+        table.add_column(col, justify="left" if col in ("tag", "type") else "right")
+    for o in analysed:
+        table.add_column(f"IV {o}", justify="right")
+        table.add_column(f"lift {o}", justify="right")
+    table.add_column("prune")
+    styles = {"unstable": "red", "moderate": "yellow"}
+    for t in report.tags:
+        psi = "—" if t.psi is None else f"[{styles.get(t.stability or '', 'default')}]{t.psi:.3f}[/]"
+        cells = [t.name, t.type, f"{t.coverage:.1%}", f"{t.cardinality:,}", psi]
+        for o in analysed:
+            res = t.outcomes[o]
+            cells += [f"{res.iv:.3f}", f"{res.lift:.2f}"]
+        cells.append(pruned.get(t.name, ""))
+        table.add_row(*cells, style="dim" if t.name in pruned else None)
+    render.console.print(table)
+    for out in report.outcomes:
+        render.console.print(f"Adoption of {out.category} in ({out.start}, {out.end}]: {out.adopters:,} "
+                             f"of {out.population:,} ({out.rate:.2%}); {out.already_holding:,} already "
+                             "held it." + (f" {out.note}" if out.note else ""), highlight=False)
+    if report.pairs:
+        pairs = Table(title="Redundant pairs (> 0.9)")
+        for col in ("tag A", "tag B", "measure", "value"):
+            pairs.add_column(col)
+        for p in report.pairs:
+            pairs.add_row(p.a, p.b, p.measure, f"{p.value:.3f}")
+        render.console.print(pairs)
+    if report.prune:
+        prune = Table(title="Pruning list")
+        for col in ("tag", "reason", "why"):
+            prune.add_column(col)
+        for item in report.prune:
+            prune.add_row(item.tag, item.reason, item.detail)
+        render.console.print(prune)
+    for note in report.notes:
+        render.console.print(f"[dim]{note}[/]")
+    render.console.print(f"HTML report: {report.html_path}", highlight=False)

@@ -22,15 +22,16 @@ from portrait.errors import SourceFormatError
 from portrait.ingest.base import REJECTS, SOURCE_FILE, SOURCE_ROW
 from portrait.store.duckdb_engine import DuckDBEngine
 
-_SAMPLE_BYTES = 1 << 20
+SAMPLE_BYTES = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
 
 
-def _sample(path: Path) -> bytes:
+def sample_bytes(path: Path) -> bytes:
+    """The first MiB of a file (decompressed if ``.gz``), for encoding and header checks."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as fh:
-            return bytes(fh.read(_SAMPLE_BYTES))
+            return bytes(fh.read(SAMPLE_BYTES))
     except (OSError, EOFError) as exc:
         raise SourceFormatError(f"{path}: cannot read the file ({exc}).") from exc
 
@@ -40,7 +41,7 @@ def check_encoding(path: Path, sample: bytes, encoding: str) -> str:
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
         # A truncated sample may end mid-character; only the bytes before matter.
-        return decoder.decode(sample, final=len(sample) < _SAMPLE_BYTES)
+        return decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
     except UnicodeDecodeError as exc:
         raise SourceFormatError(
             f"{path}: not valid {encoding} text (byte 0x{sample[exc.start]:02x} at offset "
@@ -97,7 +98,7 @@ def read_delimited(
     """
     if not path.is_file():
         raise SourceFormatError(f"{path}: file not found.")
-    text = check_encoding(path, _sample(path), encoding)
+    text = check_encoding(path, sample_bytes(path), encoding)
     header = header_of(path, text, delimiter, quote)
     missing = [c for c in columns if c not in header]
     if missing:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,15 +71,3 @@ def profile(engine: Engine, plan: Plan, customer_id: str, *, as_of: dt.date | No
         result.families[spec.family].append(TagValue(name, title, value, spec.type, spec.sensitivity))
     result.families = {f: v for f, v in result.families.items() if v}
     return result
-
-
-def render_value(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "—"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
