@@ -161,6 +161,12 @@ def demo_cmd(
         for key, n in rows:
             table.add_row(key, f"{n:,}")
         render.console.print(table)
+    if result.tags is not None:
+        built = result.tags
+        render.console.print(f"Tags built as of {built.as_of}: {len(built.tags) - len(built.uncovered)} "
+                             f"covered, {len(built.uncovered)} uncovered, {built.customers:,} customers.")
+    for prof in result.profiles:
+        tags_cli.print_profile(prof, "en")
     render.console.print(f"[bold green]Demo ready.[/] Report: {result.report}")
 
 

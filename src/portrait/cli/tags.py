@@ -156,6 +156,12 @@ def profile_cmd(
     if as_json:
         render.emit_json(prof.as_dict())
         return
+    print_profile(prof, lang)
+
+
+def print_profile(prof: service.Profile, lang: str) -> None:
+    """A customer's tags as one table per family."""
+    customer_id = prof.customer_id
     names = {"basic": ("Basic", "基本信息"), "economic": ("Economic", "经济状况"),
              "preference": ("Preference", "偏好"), "session": ("Session", "行为"),
              "lifecycle": ("Lifecycle", "生命周期"), "model": ("Model", "模型")}

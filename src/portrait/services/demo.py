@@ -9,9 +9,11 @@ from typing import Any
 from portrait.ingest.base import Progress
 from portrait.ingest.pipeline import IngestReport
 from portrait.services import ingest, workspace
+from portrait.services import tags as tag_service
 from portrait.store import Workspace
 
 DEFAULT_CUSTOMERS = 20_000
+PROFILES_SHOWN = 3
 
 #: Overview figures of the book, each a (title, query) pair over the canonical tables.
 _OVERVIEW: tuple[tuple[str, str], ...] = (
@@ -31,10 +33,14 @@ class DemoResult:
     ingest: IngestReport
     report: str
     overview: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    tags: tag_service.BuildReport | None = None
+    profiles: list[tag_service.Profile] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"workspace": self.workspace, "report": self.report,
-                "ingest": self.ingest.as_dict(), "overview": self.overview}
+                "ingest": self.ingest.as_dict(), "overview": self.overview,
+                "tags": self.tags.as_dict() if self.tags else None,
+                "profiles": [p.as_dict() for p in self.profiles]}
 
 
 def _overview(ws: Workspace) -> dict[str, list[tuple[str, int]]]:
@@ -43,6 +49,16 @@ def _overview(ws: Workspace) -> dict[str, list[tuple[str, int]]]:
         return {title: [(str(k), int(n)) for k, n in engine.query(sql)] for title, sql in _OVERVIEW}
     finally:
         engine.close()
+
+
+def _sample_customers(ws: Workspace, table: str, n: int) -> list[str]:
+    """A few customers spread over the book (deterministic)."""
+    engine = ws.engine()
+    try:
+        rows = engine.query(f"SELECT customer_id FROM {table} ORDER BY hash(customer_id) LIMIT {int(n)}")
+    finally:
+        engine.close()
+    return [str(r[0]) for r in rows]
 
 
 def _markdown(result: DemoResult) -> str:
@@ -55,6 +71,17 @@ def _markdown(result: DemoResult) -> str:
     for title, rows in result.overview.items():
         lines += ["", f"## {title}", "", "| value | count |", "|---|---:|"]
         lines += [f"| {k} | {n:,} |" for k, n in rows]
+    if result.tags is not None:
+        built = result.tags
+        lines += ["", f"## Tags as of {built.as_of} ({built.customers:,} customers)", "",
+                  "| tag | coverage | note |", "|---|---:|---|"]
+        lines += [f"| {t} | {built.coverage.get(t, 0):.1%} | {built.uncovered.get(t, '')} |"
+                  for t in built.tags]
+    for prof in result.profiles:
+        lines += ["", f"## Customer {prof.customer_id}", ""]
+        for family, values in prof.families.items():
+            shown = "; ".join(f"{v.title}: {v.value}" for v in values)
+            lines.append(f"- **{family}** — {shown}")
     return "\n".join(lines) + "\n"
 
 
@@ -66,5 +93,9 @@ def run_demo(ws_path: Path | None, *, customers: int = DEFAULT_CUSTOMERS, seed: 
     ws.reports_dir.mkdir(parents=True, exist_ok=True)
     out = ws.reports_dir / "demo.md"
     result = DemoResult(str(ws.root), report, str(out), _overview(ws))
+    if tag_service.list_tags(ws.root):
+        result.tags = tag_service.build_tags(ws.root, progress=progress)
+        result.profiles = [tag_service.customer_profile(ws.root, cid)
+                           for cid in _sample_customers(ws, result.tags.table, PROFILES_SHOWN)]
     out.write_text(_markdown(result), encoding="utf-8")
     return result
