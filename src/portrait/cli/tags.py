@@ -206,8 +206,9 @@ def quality_cmd(
     pruned = {p.tag: p.reason for p in report.prune}
     table = Table(title=f"Tag quality as of {report.as_of} — {report.customers:,} customers"
                         + (f", PSI vs {report.previous_as_of}" if report.previous_as_of else ""))
-    for col in ("tag", "type", "coverage", "distinct", "PSI"):
-        table.add_column(col, justify="left" if col in ("tag", "type") else "right")
+    table.add_column("tag", no_wrap=True)
+    for col in ("type", "coverage", "distinct", "PSI"):
+        table.add_column(col, justify="left" if col == "type" else "right")
     for o in analysed:
         table.add_column(f"IV {o}", justify="right")
         table.add_column(f"lift {o}", justify="right")

@@ -1,4 +1,4 @@
-"""Tag use cases: build, list, show, SQL, history, diff, profile."""
+"""Tag use cases: build, list, show, SQL, history, diff, profile, quality."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from portrait.tags.build import BuildReport, build, default_as_of, load_plan
 from portrait.tags.compiler import compile_snapshot
 from portrait.tags.plan import Plan
 from portrait.tags.profile import Profile, profile
+from portrait.tags.quality import analyse
+from portrait.tags.quality_html import render_html
+from portrait.tags.quality_report import QualityReport
 
-__all__ = ["BuildReport", "Profile"]
+__all__ = ["BuildReport", "Profile", "QualityReport"]
 
 
 def _catalogs(ws: Workspace, extra: list[Path] | None) -> list[Path]:
@@ -144,3 +147,27 @@ def customer_profile(ws_path: Path | None, customer_id: str, *, as_of: dt.date |
         return profile(eng, plan, customer_id, as_of=as_of, lang=lang)
     finally:
         eng.close()
+
+
+def tag_quality(ws_path: Path | None, *, as_of: dt.date | None = None, outcomes: list[str] | None = None,
+                horizon: str = "90d", catalogs: list[Path] | None = None,
+                progress: Any = None) -> QualityReport:
+    """Measure the tags of a snapshot and write the HTML report to ``reports/``.
+
+    Returns:
+        The report; ``html_path`` names the file written
+        (``<workspace>/reports/tag-quality-<as_of>.html``).
+    """
+    ws = workspace.open_(ws_path)
+    plan = load_plan(_catalogs(ws, catalogs))
+    eng = ws.engine()
+    try:
+        report = analyse(eng, plan, as_of=as_of, outcomes=outcomes or [], horizon=horizon,
+                         progress=progress)
+    finally:
+        eng.close()
+    ws.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = ws.reports_dir / f"tag-quality-{report.as_of.isoformat()}.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    report.html_path = str(path)
+    return report
