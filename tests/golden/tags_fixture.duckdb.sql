@@ -9,7 +9,7 @@ WITH b AS (
 ), g0 AS (
   SELECT
     t.customer_id,
-    ARG_MAX(t.balance_after, CAST(t.ts AS TEXT) || '|' || CAST(t.txn_id AS TEXT)) FILTER(WHERE
+    ARG_MAX(t.balance_after, {'k0': t.ts, 'k1': t.txn_id}) FILTER(WHERE
       NOT t.balance_after IS NULL) AS balance,
     DATE_DIFF('DAY', CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn
   FROM transactions AS t

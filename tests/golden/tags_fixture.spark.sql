@@ -9,7 +9,7 @@ WITH b AS (
 ), g0 AS (
   SELECT
     t.customer_id,
-    MAX_BY(t.balance_after, CONCAT(CAST(t.ts AS STRING), '|', CAST(t.txn_id AS STRING))) FILTER(WHERE
+    MAX_BY(t.balance_after, STRUCT(t.ts AS k0, t.txn_id AS k1)) FILTER(WHERE
       NOT t.balance_after IS NULL) AS balance,
     DATEDIFF(DAY, CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn
   FROM transactions AS t

@@ -103,7 +103,7 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
     if compute is None or compute is engine:
         engine.execute(f"CREATE OR REPLACE TABLE {staged} AS {compiled.sql(engine.dialect)}")
     else:
-        inputs = sorted({t for n in names for t in plan.tags[n].tables})
+        inputs = sorted({"customers", "districts"} | {t for n in names for t in plan.tags[n].tables})
         compute.materialize(compiled.sql(compute.dialect), inputs, engine, staged)
     engine.execute("BEGIN TRANSACTION")
     try:

@@ -14,6 +14,7 @@ The query is built as a sqlglot tree and rendered for a dialect (``duckdb`` or
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -39,8 +40,13 @@ RFM_SEGMENTS: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.cache
+def _data_type(name: str) -> exp.DataType:
+    return exp.DataType.build(name, dialect="spark")
+
+
 def sql_type(spec: TagSpec) -> exp.DataType:
-    return exp.DataType.build(SQL_TYPE[spec.type], dialect="spark")
+    return _data_type(SQL_TYPE[spec.type]).copy()
 
 
 def window_start(as_of: dt.date, window: str) -> dt.date:
@@ -56,6 +62,18 @@ def window_start(as_of: dt.date, window: str) -> dt.date:
 
 def _date(value: dt.date) -> exp.Expr:
     return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+
+
+def _true_division(node: exp.Expr) -> None:
+    """Make the DOUBLE of a catalog division explicit, in place.
+
+    Catalog SQL is DuckDB's, where ``/`` divides as DOUBLE whatever its operands; Spark
+    divides DECIMALs as DECIMAL rounded to 6 places (``-amount / 3`` on a DECIMAL(18,2)
+    column gives 585.333334 instead of 585.3333333333334).
+    """
+    if isinstance(node, exp.Div) and not (isinstance(node.this, exp.Cast)
+                                          and node.this.to.is_type(exp.DataType.Type.DOUBLE)):
+        node.set("this", exp.cast(node.this, "DOUBLE"))
 
 
 @dataclass
@@ -82,6 +100,7 @@ class _Compiler:
     # -- expressions over the base relation and earlier tags -----------------------
     def rewrite(self, node: exp.Expr) -> exp.Expr:
         def swap(n: exp.Expr) -> exp.Expr:
+            _true_division(n)
             if not isinstance(n, exp.Column):
                 return n
             if not n.table and n.name == AS_OF:
@@ -95,6 +114,7 @@ class _Compiler:
 
     def agg_rewrite(self, node: exp.Expr) -> exp.Expr:
         def swap(n: exp.Expr) -> exp.Expr:
+            _true_division(n)
             if isinstance(n, exp.Column):
                 if not n.table and n.name == AS_OF:
                     return _date(self.as_of)
@@ -161,9 +181,12 @@ class _Compiler:
             return exp.ArraySort(this=filtered(agg_node, not_null))
         assert time is not None, f"{f} needs a time column"
         if f == "last":
+            # Latest by time, then by key, compared in their own types: a text rendering
+            # of the time would sort '09:00:00|…' after '09:00:00.5|…'.
             table = schema.table(agg.table)
-            order = exp.func("concat", exp.cast(time, "VARCHAR"), exp.Literal.string("|"),
-                             *[exp.cast(exp.column(k, table="t"), "VARCHAR") for k in table.key])
+            parts = [time, *[exp.column(k, table="t") for k in table.key]]
+            order = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=p)
+                                            for i, p in enumerate(parts)])
             return filtered(exp.ArgMax(this=column, expression=order), not_null)
         raise AssertionError(f"unhandled aggregate {f}")
 
@@ -201,7 +224,8 @@ class _Compiler:
                 for name in plain:
                     tag = self.plan.tags[name]
                     assert tag.spec.aggregate is not None
-                    select = select.select(exp.alias_(self.aggregate(tag.spec.aggregate, tag, time), name))
+                    select = select.select(exp.alias_(self.aggregate(tag.spec.aggregate, tag, time), name),
+                                           copy=False)
                 self.ctes.append((f"g{k}", select.group_by(exp.column("customer_id", table="t"))))
                 joins.append((f"g{k}", plain))
             for j, name in enumerate(modes):
@@ -274,8 +298,9 @@ class _Compiler:
         step = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("b"))).from_(
             exp.alias_(exp.to_table("b"), "b", table=True))
         for cte, cols in joins:
-            step = step.select(*[self.with_default(n, exp.column(n, table=cte)) for n in cols])
-            step = step.join(exp.to_table(cte), using=["customer_id"], join_type="LEFT")
+            step = step.select(*[self.with_default(n, exp.column(n, table=cte)) for n in cols],
+                               copy=False)
+            step = step.join(exp.to_table(cte), using=["customer_id"], join_type="LEFT", copy=False)
         self.ctes.append(("s0", step))
         last = "s0"
         for k, level in enumerate(self.plan.levels, start=1):
@@ -286,7 +311,7 @@ class _Compiler:
             for name in derived:
                 value = exp.null() if name in self.uncovered else self.derived(self.plan.tags[name])
                 select = select.select(exp.alias_(exp.cast(value, sql_type(self.plan.tags[name].spec)),
-                                                  name))
+                                                  name), copy=False)
             last = f"s{k}"
             self.ctes.append((last, select))
         final = exp.select(exp.column("customer_id"), *[
@@ -295,7 +320,7 @@ class _Compiler:
             for n in names])
         final = final.from_(last)
         for cte, body in self.ctes:
-            final = final.with_(cte, as_=body)
+            final = final.with_(cte, as_=body, copy=False)
         return CompiledSnapshot(final, names, self.uncovered)
 
     def with_default(self, name: str, value: exp.Expr) -> exp.Expr:
