@@ -129,4 +129,4 @@ def test_history_records_changes_and_rebuilds_change_nothing(engine: Engine) -> 
     assert build(engine, p, as_of=AS_OF).history_changes == 0
     rows = engine.query("SELECT value, valid_from, valid_to FROM tag_history WHERE customer_id = 'a' "
                         "AND tag = 'balance' ORDER BY valid_from")
-    assert rows == [("1500.0", dt.date(2024, 5, 31), AS_OF), ("1300.0", AS_OF, None)]
+    assert rows == [("1500", dt.date(2024, 5, 31), AS_OF), ("1300", AS_OF, None)]

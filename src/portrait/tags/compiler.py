@@ -329,7 +329,7 @@ class _Compiler:
         default: exp.Expr | None = None
         if agg.default is not None:
             default = exp.convert(agg.default)
-        elif agg.function == "count":
+        elif agg.function in ("count", "count_distinct"):
             default = exp.Literal.number(0)
         elif agg.function == "set":
             default = exp.Array(expressions=[])

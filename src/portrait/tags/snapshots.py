@@ -54,16 +54,23 @@ def find(engine: Engine, as_of: dt.date | None) -> dict[str, Any] | None:
     return None
 
 
-def _long(table: str, tags: list[str]) -> exp.Select:
-    """A snapshot's values as (customer_id, tag, value-as-JSON-text) rows."""
-    parts = [
-        exp.select(
-            exp.column("customer_id"), exp.alias_(exp.Literal.string(tag), "tag"),
-            exp.alias_(exp.func("coalesce", exp.cast(exp.func("to_json", exp.column(tag)), "VARCHAR"),
-                                exp.Literal.string("null")), "value"))
-        .from_(exp.to_table(table))
-        for tag in tags
-    ]
+def _long(engine: Engine, table: str, tags: list[str]) -> exp.Select:
+    """A snapshot's values as (customer_id, tag, value-as-JSON-text) rows.
+
+    Doubles are written with 12 significant digits, so that the last bits of a float,
+    which differ between engines and summation orders, are not recorded as changes.
+    """
+    types = engine.columns(table)
+    parts = []
+    for tag in tags:
+        value: exp.Expr = exp.cast(exp.func("to_json", exp.column(tag)), "VARCHAR")
+        if types.get(tag) == "DOUBLE":
+            value = exp.Anonymous(this="printf", expressions=[exp.Literal.string("%.12g"),
+                                                               exp.column(tag)])
+        parts.append(
+            exp.select(exp.column("customer_id"), exp.alias_(exp.Literal.string(tag), "tag"),
+                       exp.alias_(exp.func("coalesce", value, exp.Literal.string("null")), "value"))
+            .from_(exp.to_table(table)))
     union: exp.Query = parts[0]
     for part in parts[1:]:
         union = exp.union(union, part, distinct=False)
@@ -86,7 +93,7 @@ def record_history(engine: Engine, as_of: dt.date, table: str, tags: list[str]) 
     if latest is not None and as_of < latest:
         return _recompute(engine, tags)
     day = exp.Literal.string(as_of.isoformat()).sql("duckdb")
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE __new AS {_long(table, tags).sql('duckdb')}")
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE __new AS {_long(engine, table, tags).sql('duckdb')}")
     changed = _diff_open(engine, listed)
     if latest == as_of and changed:
         # a rebuild of the latest date with other values replaces what that date recorded
@@ -123,7 +130,7 @@ def _recompute(engine: Engine, tags: list[str]) -> int:
         held = [t for t in tags if t in snap["tags"]]
         if held:
             day = exp.Literal.string(snap["as_of"].isoformat()).sql("duckdb")
-            parts.append(f"SELECT *, DATE {day} AS d FROM ({_long(snap['table'], held).sql('duckdb')})")
+            parts.append(f"SELECT *, DATE {day} AS d FROM ({_long(engine, snap['table'], held).sql('duckdb')})")
     engine.execute(f"DELETE FROM {HISTORY} WHERE tag IN ({listed})")
     engine.execute(
         f"INSERT INTO {HISTORY} SELECT customer_id, tag, value, d, NULL FROM ("
