@@ -51,33 +51,37 @@ SUBSET = """
 - {name: days_since, expr_kind: days_since}
 """
 
-_TAG_YAML = {
-    "count": "aggregate: {{table: transactions, function: count, window: {w}d}}",
-    "sum_pos": "aggregate: {{table: transactions, function: sum, column: amount, filter: 'amount > 0', window: {w}d}}",
-    "sum_neg": "aggregate: {{table: transactions, function: sum, column: amount, filter: 'amount < 0', window: {w}d}}",
-    "sum_kind": "aggregate: {{table: transactions, function: sum, column: amount, filter: \"kind = '{kind}'\", window: {w}d}}",
-    "count_kind": "aggregate: {{table: transactions, function: count, filter: \"kind = '{kind}'\", window: {w}d}}",
-    "count_channel": "aggregate: {{table: transactions, function: count, filter: \"channel = '{channel}'\", window: {w}d}}",
-    "mean": "aggregate: {{table: transactions, function: avg, column: amount, window: {w}d}}",
-    "min": "aggregate: {{table: transactions, function: min, column: amount, window: {w}d}}",
-    "last": "aggregate: {{table: transactions, function: last, column: balance_after}}",
-    "days_since": "aggregate: {{table: transactions, function: days_since}}",
-}
+def _aggregate(spec: dict[str, Any]) -> dict[str, Any]:
+    """The catalog definition of one subset tag."""
+    kind, window = spec["expr_kind"], spec.get("window")
+    agg: dict[str, Any] = {"table": "transactions"}
+    if window:
+        agg["window"] = f"{window}d"
+    filters = {"sum_pos": "amount > 0", "sum_neg": "amount < 0",
+               "sum_kind": f"kind = '{spec.get('kind')}'", "count_kind": f"kind = '{spec.get('kind')}'",
+               "count_channel": f"channel = '{spec.get('channel')}'"}
+    functions = {"count": "count", "sum_pos": "sum", "sum_neg": "sum", "sum_kind": "sum",
+                 "count_kind": "count", "count_channel": "count", "mean": "avg", "min": "min",
+                 "last": "last", "days_since": "days_since"}
+    agg["function"] = functions[kind]
+    if kind in filters:
+        agg["filter"] = filters[kind]
+    if agg["function"] in ("sum", "avg", "min"):
+        agg["column"] = "amount"
+    if kind == "last":
+        agg["column"] = "balance_after"
+    return agg
 
 
 def subset_catalog(folder: Path) -> list[dict[str, Any]]:
     import yaml
 
-    specs = yaml.safe_load(SUBSET)
-    lines = []
-    for s in specs:
-        body = _TAG_YAML[s["expr_kind"]].format(w=s.get("window"), kind=s.get("kind"),
-                                                channel=s.get("channel"))
-        lines.append(f"- name: {s['name']}\n  title: {{en: {s['name']}, zh: {s['name']}}}\n"
-                     "  family: economic\n  change: dynamic\n  sensitivity: internal\n"
-                     f"  type: numeric\n  description: benchmark tag\n  {body}\n")
-    (folder / "subset.yaml").write_text("".join(lines), encoding="utf-8")
-    return specs  # type: ignore[no-any-return]
+    specs: list[dict[str, Any]] = yaml.safe_load(SUBSET)
+    tags = [{"name": s["name"], "title": {"en": s["name"], "zh": s["name"]}, "family": "economic",
+             "change": "dynamic", "sensitivity": "internal", "type": "numeric",
+             "description": "benchmark tag", "aggregate": _aggregate(s)} for s in specs]
+    (folder / "subset.yaml").write_text(yaml.safe_dump(tags), encoding="utf-8")
+    return specs
 
 
 def pandas_subset(con: duckdb.DuckDBPyConnection, specs: list[dict[str, Any]], as_of: dt.date) -> Any:
