@@ -11,42 +11,22 @@ WITH b AS (
     t.customer_id,
     ARG_MAX(t.balance_after, {'k0': t.ts, 'k1': t.txn_id}) FILTER(WHERE
       NOT t.balance_after IS NULL) AS balance,
-    DATE_DIFF('DAY', CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn
+    DATE_DIFF('DAY', CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn,
+    SUM(CAST(t.amount AS DOUBLE)) FILTER(WHERE
+      t.amount > 0
+      AND (
+        CAST(t.ts AS DATE) >= CAST('2024-04-02' AS DATE)
+        AND CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
+      )) AS income_90d,
+    COUNT(*) FILTER(WHERE
+      CAST(t.ts AS DATE) >= CAST('2024-04-02' AS DATE)
+      AND CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)) AS txn_count_90d
   FROM transactions AS t
   WHERE
     t.ts IS NULL OR CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
   GROUP BY
     t.customer_id
-), g1 AS (
-  SELECT
-    t.customer_id,
-    LIST_SORT(
-      ARRAY_AGG(DISTINCT CAST(product.category AS TEXT)) FILTER(WHERE
-        (
-          t.end_at IS NULL OR t.end_at > CAST('2024-06-30' AS DATE)
-        )
-        AND NOT product.category IS NULL)
-    ) AS categories
-  FROM holdings AS t
-  LEFT JOIN products AS product
-    ON t.product_id = product.product_id
-  WHERE
-    t.start_at IS NULL OR CAST(t.start_at AS DATE) <= CAST('2024-06-30' AS DATE)
-  GROUP BY
-    t.customer_id
-), g2 AS (
-  SELECT
-    t.customer_id,
-    SUM(CAST(t.amount AS DOUBLE)) FILTER(WHERE
-      t.amount > 0) AS income_90d,
-    COUNT(*) AS txn_count_90d
-  FROM transactions AS t
-  WHERE
-    CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
-    AND CAST(t.ts AS DATE) >= CAST('2024-04-02' AS DATE)
-  GROUP BY
-    t.customer_id
-), m3_0 AS (
+), m0_0 AS (
   SELECT
     customer_id,
     v AS top_channel
@@ -74,23 +54,38 @@ WITH b AS (
   )
   WHERE
     rn = 1
+), g1 AS (
+  SELECT
+    t.customer_id,
+    LIST_SORT(
+      ARRAY_AGG(DISTINCT CAST(product.category AS TEXT)) FILTER(WHERE
+        (
+          t.end_at IS NULL OR t.end_at > CAST('2024-06-30' AS DATE)
+        )
+        AND NOT product.category IS NULL)
+    ) AS categories
+  FROM holdings AS t
+  LEFT JOIN products AS product
+    ON t.product_id = product.product_id
+  WHERE
+    t.start_at IS NULL OR CAST(t.start_at AS DATE) <= CAST('2024-06-30' AS DATE)
+  GROUP BY
+    t.customer_id
 ), s0 AS (
   SELECT
     b.*,
     g0.balance AS balance,
     g0.days_since_txn AS days_since_txn,
-    COALESCE(g1.categories, []) AS categories,
-    g2.income_90d AS income_90d,
-    COALESCE(g2.txn_count_90d, 0) AS txn_count_90d,
-    m3_0.top_channel AS top_channel
+    g0.income_90d AS income_90d,
+    COALESCE(g0.txn_count_90d, 0) AS txn_count_90d,
+    m0_0.top_channel AS top_channel,
+    COALESCE(g1.categories, []) AS categories
   FROM b AS b
   LEFT JOIN g0
     USING (customer_id)
+  LEFT JOIN m0_0
+    USING (customer_id)
   LEFT JOIN g1
-    USING (customer_id)
-  LEFT JOIN g2
-    USING (customer_id)
-  LEFT JOIN m3_0
     USING (customer_id)
 ), s1 AS (
   SELECT

@@ -147,12 +147,14 @@ class _Compiler:
         self.ctes.append(("b", select))
 
     # -- aggregates ------------------------------------------------------------------
-    def aggregate(self, agg: Aggregate, tag: ResolvedTag, time: exp.Expr | None) -> exp.Expr:
+    def aggregate(self, agg: Aggregate, tag: ResolvedTag, time: exp.Expr | None,
+                  in_window: exp.Expr | None = None) -> exp.Expr:
+        """One aggregate; ``in_window`` restricts it to its window inside a wider pass."""
         column = self.agg_rewrite(tag.parsed["column"]) if "column" in tag.parsed else None
         condition = self.agg_rewrite(tag.parsed["filter"]) if "filter" in tag.parsed else None
 
         def filtered(func: exp.Expr, extra: exp.Expr | None = None) -> exp.Expr:
-            conds = [c for c in (condition, extra) if c is not None]
+            conds = [c.copy() for c in (condition, in_window, extra) if c is not None]
             if not conds:
                 return func
             return exp.Filter(this=func, expression=exp.Where(this=exp.and_(*conds)))
@@ -162,7 +164,10 @@ class _Compiler:
             return filtered(exp.Count(this=exp.Star()))
         if f == "share":
             hits = filtered(exp.Count(this=exp.Star()))
-            total = exp.func("nullif", exp.Count(this=exp.Star()), exp.Literal.number(0))
+            every: exp.Expr = exp.Count(this=exp.Star())
+            if in_window is not None:
+                every = exp.Filter(this=every, expression=exp.Where(this=in_window.copy()))
+            total = exp.func("nullif", every, exp.Literal.number(0))
             return exp.Div(this=exp.cast(hits, "DOUBLE"), expression=total)
         if f == "days_since":
             assert time is not None, "days_since needs a time column"
@@ -212,9 +217,29 @@ class _Compiler:
             select = select.where(cut)
         return select
 
+    def in_window(self, time_column: str, window: str) -> exp.Expr:
+        day = exp.cast(exp.column(time_column, table="t"), "DATE")
+        return exp.and_(exp.GTE(this=day, expression=_date(window_start(self.as_of, window))),
+                        exp.LTE(this=day.copy(), expression=_date(self.as_of)))
+
+    def passes(self) -> dict[GroupKey, list[str]]:
+        """Aggregates fused into one pass per table and time column, whatever their window:
+        the pass reads the widest window (or all history), and each aggregate keeps to its
+        own window with a FILTER clause."""
+        merged: dict[tuple[str, str | None], list[str]] = {}
+        for key, names in self.plan.groups.items():
+            merged.setdefault((key.table, key.time_column), []).extend(names)
+        out: dict[GroupKey, list[str]] = {}
+        for (table, time_column), names in merged.items():
+            windows = {self.plan.tags[n].group.window for n in names}  # type: ignore[union-attr]
+            widest = None if None in windows else min(
+                windows, key=lambda w: window_start(self.as_of, w))  # type: ignore[arg-type]
+            out[GroupKey(table, widest, time_column)] = names
+        return out
+
     def groups(self) -> list[tuple[str, list[str]]]:
         joins: list[tuple[str, list[str]]] = []
-        for k, (key, names) in enumerate(self.plan.groups.items()):
+        for k, (key, names) in enumerate(self.passes().items()):
             live = [n for n in names if n not in self.uncovered]
             plain = [n for n in live if self.plan.tags[n].spec.aggregate.function != "mode"]  # type: ignore[union-attr]
             modes = [n for n in live if n not in plain]
@@ -223,13 +248,18 @@ class _Compiler:
                 select = self.source(key, plain)
                 for name in plain:
                     tag = self.plan.tags[name]
-                    assert tag.spec.aggregate is not None
-                    select = select.select(exp.alias_(self.aggregate(tag.spec.aggregate, tag, time), name),
-                                           copy=False)
+                    assert tag.spec.aggregate is not None and tag.group is not None
+                    own = tag.group.window
+                    window = (self.in_window(key.time_column, own)
+                              if own is not None and own != key.window and key.time_column else None)
+                    value = self.aggregate(tag.spec.aggregate, tag, time, window)
+                    select = select.select(exp.alias_(value, name), copy=False)
                 self.ctes.append((f"g{k}", select.group_by(exp.column("customer_id", table="t"))))
                 joins.append((f"g{k}", plain))
             for j, name in enumerate(modes):
-                joins.append((self.mode(key, name, f"m{k}_{j}"), [name]))
+                tag_key = self.plan.tags[name].group
+                assert tag_key is not None
+                joins.append((self.mode(tag_key, name, f"m{k}_{j}"), [name]))
         return joins
 
     def mode(self, key: GroupKey, name: str, cte: str) -> str:
