@@ -33,7 +33,8 @@ app = typer.Typer(help="The tag catalog: build snapshots, inspect tags, history.
 def build_cmd(
     as_of: AsOfOpt = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Build just these tags.")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Engine that computes the snapshot: duckdb (default) or spark.")] = None,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="Engine that computes the snapshot: duckdb (default) or spark.")] = None,
     catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Compute the tag snapshot as of a date and publish it atomically."""

@@ -130,7 +130,8 @@ def _recompute(engine: Engine, tags: list[str]) -> int:
         held = [t for t in tags if t in snap["tags"]]
         if held:
             day = exp.Literal.string(snap["as_of"].isoformat()).sql("duckdb")
-            parts.append(f"SELECT *, DATE {day} AS d FROM ({_long(engine, snap['table'], held).sql('duckdb')})")
+            values = _long(engine, snap["table"], held).sql("duckdb")
+            parts.append(f"SELECT *, DATE {day} AS d FROM ({values})")
     engine.execute(f"DELETE FROM {HISTORY} WHERE tag IN ({listed})")
     engine.execute(
         f"INSERT INTO {HISTORY} SELECT customer_id, tag, value, d, NULL FROM ("
