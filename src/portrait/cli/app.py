@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from portrait.cli import render
 from portrait.cli import tags as tags_cli
 from portrait.cli.options import JsonOpt, StrictOpt, WorkspaceOpt
 from portrait.services import demo, ingest, schema, workspace
+from portrait.services.ingest import IngestReport
 
 app = typer.Typer(help="Portrait — the customer portrait (用户画像) platform for retail banks.",
                   no_args_is_help=True, add_completion=False,
@@ -27,25 +29,12 @@ app.command("profile")(tags_cli.profile_cmd)
 
 
 
-def _progress(as_json: bool) -> render.RichProgress | None:
-    return None if as_json else render.RichProgress()
-
-
-def _ingest(as_json: bool, call: object) -> None:
-    bar = _progress(as_json)
-
-    def action() -> object:
-        assert callable(call)
-        if bar is None:
-            return call(None)
-        with bar:
-            return call(bar)
-
-    report = render.run(action, as_json=as_json)
+def _ingest(as_json: bool, call: Callable[[render.RichProgress | None], IngestReport]) -> None:
+    report = render.run_with_progress(call, as_json=as_json)
     if as_json:
-        render.emit_json(report.as_dict())  # type: ignore[attr-defined]
+        render.emit_json(report.as_dict())
     else:
-        render.ingest_report(report)  # type: ignore[arg-type]
+        render.ingest_report(report)
 
 
 @app.command()
@@ -141,15 +130,9 @@ def demo_cmd(
     workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Synthetic bank → full pipeline → report; prints where the report is."""
-    bar = _progress(as_json)
-
-    def action() -> demo.DemoResult:
-        if bar is None:
-            return demo.run_demo(workspace_path, customers=customers, seed=seed)
-        with bar:
-            return demo.run_demo(workspace_path, customers=customers, seed=seed, progress=bar)
-
-    result = render.run(action, as_json=as_json)
+    result = render.run_with_progress(
+        lambda bar: demo.run_demo(workspace_path, customers=customers, seed=seed, progress=bar),
+        as_json=as_json)
     if as_json:
         render.emit_json(result.as_dict())
         return

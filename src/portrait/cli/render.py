@@ -84,6 +84,19 @@ def run(action: Callable[[], T], *, as_json: bool) -> T:
         raise typer.Exit(130) from None
 
 
+def run_with_progress(action: Callable[[RichProgress | None], T], *, as_json: bool) -> T:
+    """Like :func:`run`, with a progress bar for people (none for ``--json``)."""
+    if as_json:
+        return run(lambda: action(None), as_json=True)
+    bar = RichProgress()
+
+    def shown() -> T:
+        with bar:
+            return action(bar)
+
+    return run(shown, as_json=False)
+
+
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 

@@ -39,17 +39,9 @@ def build_cmd(
 ) -> None:
     """Compute the tag snapshot as of a date and publish it atomically."""
     day = parse_date(as_of)
-    bar = None if as_json else render.RichProgress()
-
-    def action() -> service.BuildReport:
-        if bar is None:
-            return service.build_tags(workspace_path, as_of=day, only=only, catalogs=catalog,
-                                      engine=engine)
-        with bar:
-            return service.build_tags(workspace_path, as_of=day, only=only, catalogs=catalog,
-                                      engine=engine, progress=bar)
-
-    report = render.run(action, as_json=as_json)
+    report = render.run_with_progress(
+        lambda bar: service.build_tags(workspace_path, as_of=day, only=only, catalogs=catalog,
+                                       engine=engine, progress=bar), as_json=as_json)
     if as_json:
         render.emit_json(report.as_dict())
         return
@@ -189,17 +181,9 @@ def quality_cmd(
 ) -> None:
     """Coverage, stability (PSI), predictive value (IV, lift), redundancy and a pruning list."""
     day = parse_date(as_of)
-    bar = None if as_json else render.RichProgress()
-
-    def action() -> service.QualityReport:
-        if bar is None:
-            return service.tag_quality(workspace_path, as_of=day, outcomes=outcome, horizon=horizon,
-                                       catalogs=catalog)
-        with bar:
-            return service.tag_quality(workspace_path, as_of=day, outcomes=outcome, horizon=horizon,
-                                       catalogs=catalog, progress=bar)
-
-    report = render.run(action, as_json=as_json)
+    report = render.run_with_progress(
+        lambda bar: service.tag_quality(workspace_path, as_of=day, outcomes=outcome, horizon=horizon,
+                                        catalogs=catalog, progress=bar), as_json=as_json)
     if as_json:
         render.emit_json(report.as_dict())
         return
