@@ -6,7 +6,6 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -160,9 +159,7 @@ def run_ingest(
             as_of = eng.query("SELECT CAST(max(ts) AS DATE) FROM main.transactions")[0][0]
             if as_of is not None:
                 report.default_as_of = as_of.isoformat()
-                eng.execute(f"DELETE FROM main.{layout.META_TABLE} WHERE key = ?", [DEFAULT_AS_OF])
-                eng.execute(f"INSERT INTO main.{layout.META_TABLE} VALUES (?, ?)",
-                            [DEFAULT_AS_OF, report.default_as_of])
+                eng.set_meta(DEFAULT_AS_OF, report.default_as_of)
             report.published = True
             eng.execute(f"INSERT INTO main.{layout.RUNS_TABLE} VALUES (?, ?, ?, ?, ?)",
                         [run_id, summary.source, started.replace(tzinfo=None),
@@ -177,17 +174,3 @@ def run_ingest(
             engine.execute(f"DROP SCHEMA IF EXISTS {layout.STAGING} CASCADE")
         finally:
             engine.close()
-
-
-def table_counts(workspace: Workspace) -> dict[str, int]:
-    """Rows per canonical table in the warehouse."""
-    engine = workspace.engine()
-    try:
-        return {t.name: int(engine.query(f"SELECT count(*) FROM main.{t.name}")[0][0])
-                for t in TABLES}
-    finally:
-        engine.close()
-
-
-def quarantine_path(workspace: Workspace, table: str) -> Path:
-    return workspace.quarantine_dir / f"{table}.parquet"

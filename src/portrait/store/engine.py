@@ -93,6 +93,8 @@ class Engine(Protocol):
 
     def get_meta(self, key: str) -> str | None: ...
 
+    def set_meta(self, key: str, value: str) -> None: ...
+
     def materialize(self, sql: str, inputs: Sequence[str], warehouse: Engine, target: str) -> None:
         """Run ``sql`` (in this engine's dialect) over the warehouse's tables ``inputs`` and
         write the result to the warehouse as table ``target``."""

@@ -246,6 +246,10 @@ class SparkEngine:
         raise UsageError(_NOT_A_WAREHOUSE.format(what="workspace metadata"),
                          hint=_NOT_A_WAREHOUSE_HINT)
 
+    def set_meta(self, key: str, value: str) -> None:
+        raise UsageError(_NOT_A_WAREHOUSE.format(what="workspace metadata"),
+                         hint=_NOT_A_WAREHOUSE_HINT)
+
     # -- compute -------------------------------------------------------------------------
     def materialize(self, sql: str, inputs: Sequence[str], warehouse: Engine, target: str) -> None:
         """Run ``sql`` (Spark SQL) over the warehouse's tables ``inputs``; store it as ``target``.
