@@ -35,13 +35,18 @@ def build_cmd(
     only: Annotated[list[str] | None, typer.Option("--only", help="Build just these tags.")] = None,
     engine: Annotated[str | None, typer.Option(
         "--engine", help="Engine that computes the snapshot: duckdb (default) or spark.")] = None,
+    incremental: Annotated[bool, typer.Option(
+        "--incremental/--full",
+        help="Carry static tags over from the earlier snapshot when nothing they read changed "
+             "(default), or recompute every tag.")] = True,
     catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Compute the tag snapshot as of a date and publish it atomically."""
     day = parse_date(as_of)
     report = render.run_with_progress(
         lambda bar: service.build_tags(workspace_path, as_of=day, only=only, catalogs=catalog,
-                                       engine=engine, progress=bar), as_json=as_json)
+                                       engine=engine, progress=bar, incremental=incremental),
+        as_json=as_json)
     if as_json:
         render.emit_json(report.as_dict())
         return
@@ -57,6 +62,10 @@ def build_cmd(
     render.console.print(f"{len(report.tags) - len(report.uncovered)} tags covered, "
                          f"{len(report.uncovered)} uncovered; {report.history_changes:,} values "
                          "changed since the previous snapshot.")
+    if report.carried:
+        render.console.print(f"{len(report.carried)} static tags carried over from the snapshot as of "
+                             f"{report.carried_from} (their inputs are unchanged): "
+                             f"{', '.join(report.carried)}.")
 
 
 @app.command("list")

@@ -45,14 +45,15 @@ def _tag(plan: Plan, name: str) -> Any:
 
 def build_tags(ws_path: Path | None, *, as_of: dt.date | None = None, only: list[str] | None = None,
                catalogs: list[Path] | None = None, engine: str | None = None,
-               progress: Any = None) -> BuildReport:
+               progress: Any = None, incremental: bool = True) -> BuildReport:
     """Build (and publish) the tag snapshot as of a date."""
     ws = workspace.open_(ws_path)
     plan = load_plan(_catalogs(ws, catalogs))
     warehouse = ws.engine()
     compute = None if engine in (None, warehouse.name) else open_engine(engine, ws.root, {})
     try:
-        return build(warehouse, plan, as_of=as_of, only=only, progress=progress, compute=compute)
+        return build(warehouse, plan, as_of=as_of, only=only, progress=progress, compute=compute,
+                     incremental=incremental)
     finally:
         if compute is not None:
             compute.close()

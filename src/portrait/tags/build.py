@@ -13,8 +13,9 @@ from sqlglot import exp
 
 from portrait.errors import NotFoundError, UsageError
 from portrait.store.engine import Engine
+from portrait.tags import incremental as incremental_mod
 from portrait.tags import snapshots
-from portrait.tags.compiler import compile_snapshot
+from portrait.tags.compiler import Reuse, compile_snapshot
 from portrait.tags.coverage import uncovered_tags
 from portrait.tags.loader import load_catalog
 from portrait.tags.plan import Plan, build_plan
@@ -35,11 +36,15 @@ class BuildReport:
     uncovered: dict[str, str]
     history_changes: int
     coverage: dict[str, float] = field(default_factory=dict)
+    carried: list[str] = field(default_factory=list)
+    carried_from: dt.date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "table": self.table, "tags": len(self.tags),
                 "customers": self.customers, "uncovered": self.uncovered,
-                "history_changes": self.history_changes, "coverage": self.coverage}
+                "history_changes": self.history_changes, "coverage": self.coverage,
+                "carried_over": self.carried,
+                "carried_from": self.carried_from.isoformat() if self.carried_from else None}
 
 
 def load_plan(catalogs: list[Path] | None = None) -> Plan:
@@ -69,9 +74,28 @@ def _check_names(plan: Plan, names: list[str]) -> None:
                              hint=f"Did you mean {', '.join(close)}?" if close else None)
 
 
+def _earlier(engine: Engine, day: dt.date) -> dict[str, Any] | None:
+    """The snapshot a build as of ``day`` carries static tags from: that date's, else the latest before."""
+    return next((s for s in snapshots.snapshots(engine) if s["as_of"] <= day), None)
+
+
+def _carry(engine: Engine, plan: Plan, names: list[str], day: dt.date, uncovered: dict[str, str],
+           incremental: bool) -> tuple[dict[str, str], Reuse | None, dt.date | None]:
+    """Fingerprints of the static tags, and which of them an incremental build carries over."""
+    current = incremental_mod.fingerprints(engine, plan, names, day)
+    earlier = _earlier(engine, day) if incremental else None
+    if earlier is None or not engine.has_table(earlier["table"]):
+        return current, None, None
+    carried = incremental_mod.reusable(current, earlier, snapshots.fingerprints(engine, earlier["as_of"]),
+                                       set(engine.columns(earlier["table"])), set(uncovered))
+    if not carried:
+        return current, None, None
+    return current, Reuse(earlier["table"], frozenset(carried)), earlier["as_of"]
+
+
 def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
           only: list[str] | None = None, progress: Any = None,
-          compute: Engine | None = None) -> BuildReport:
+          compute: Engine | None = None, incremental: bool = True) -> BuildReport:
     """Compute the snapshot as of ``as_of`` and publish it, with its history, in one transaction.
 
     Args:
@@ -83,6 +107,9 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
         compute: Engine that computes the snapshot when it is not the warehouse itself
             (e.g. Spark); it reads the input tables from the warehouse and writes the
             result back, and the warehouse publishes it.
+        incremental: Carry static tags over from the earlier snapshot where nothing they
+            depend on has changed (see :mod:`portrait.tags.incremental`); ``False``
+            recomputes every tag.
 
     Raises:
         UsageError: An unknown tag name in ``only``.
@@ -95,7 +122,8 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
         _check_names(plan, only)
     progress.start("Checking coverage", total=None)
     uncovered = uncovered_tags(engine, plan, names, day)
-    compiled = compile_snapshot(plan, names, day, set(uncovered))
+    fingerprints, reuse, carried_from = _carry(engine, plan, names, day, uncovered, incremental)
+    compiled = compile_snapshot(plan, names, day, set(uncovered), reuse)
     table = snapshots.table_name(day)
     previous = snapshots.find(engine, day)
     progress.start(f"Building {len(names)} tags as of {day.isoformat()}", total=None)
@@ -124,6 +152,7 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
         engine.execute(f"INSERT INTO {snapshots.REGISTRY} VALUES (?, ?, ?, ?, ?, ?)",
                        [day, table, datetime.now(UTC).replace(tzinfo=None),
                         json.dumps(kept + names), json.dumps(all_uncovered), customers])
+        snapshots.record_fingerprints(engine, day, fingerprints)
         progress.start("Recording history", total=None)
         changes = snapshots.record_history(engine, day, table, names)
         engine.execute("COMMIT")
@@ -133,7 +162,8 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
     finally:
         engine.execute(f"DROP TABLE IF EXISTS {staged}")
     coverage = coverage_of(engine, table, plan, names)
-    return BuildReport(day, table, names, customers, uncovered, changes, coverage)
+    carried = sorted(reuse.tags) if reuse else []
+    return BuildReport(day, table, names, customers, uncovered, changes, coverage, carried, carried_from)
 
 
 def coverage_of(engine: Engine, table: str, plan: Plan, names: list[str]) -> dict[str, float]:

@@ -90,12 +90,37 @@ class CompiledSnapshot:
         return self.query.sql(dialect=dialect, pretty=True)
 
 
+@dataclass(frozen=True)
+class Reuse:
+    """Static tags carried over from an earlier snapshot for the customers it holds.
+
+    Attributes:
+        table: The earlier snapshot table.
+        tags: Tags whose values are taken from it (customers not in it are computed).
+    """
+
+    table: str
+    tags: frozenset[str]
+
+
+PREV_ID = "prev__customer_id"
+
+
 class _Compiler:
-    def __init__(self, plan: Plan, as_of: dt.date, uncovered: set[str]) -> None:
+    def __init__(self, plan: Plan, as_of: dt.date, uncovered: set[str],
+                 reuse: Reuse | None = None) -> None:
         self.plan = plan
         self.as_of = as_of
         self.uncovered = uncovered
+        self.reuse = reuse if reuse is not None and reuse.tags else None
         self.ctes: list[tuple[str, exp.Expr]] = []
+
+    def carried(self, name: str, value: exp.Expr) -> exp.Expr:
+        """``value``, or the earlier snapshot's value where the tag is reused and known."""
+        if self.reuse is None or name not in self.reuse.tags:
+            return value
+        return exp.Case().when(exp.column(PREV_ID).is_(exp.null()).not_(),
+                               exp.column(f"prev__{name}")).else_(value)
 
     # -- expressions over the base relation and earlier tags -----------------------
     def rewrite(self, node: exp.Expr) -> exp.Expr:
@@ -142,6 +167,14 @@ class _Compiler:
                                  on=exp.EQ(this=exp.column("district_id", table="c"),
                                            expression=exp.column("district_id", table="district")),
                                  join_type="LEFT")
+        if self.reuse is not None:
+            select = select.select(exp.alias_(exp.column("customer_id", table="p"), PREV_ID), *[
+                exp.alias_(exp.column(n, table="p"), f"prev__{n}") for n in sorted(self.reuse.tags)],
+                copy=False)
+            select = select.join(exp.alias_(exp.to_table(self.reuse.table), "p", table=True),
+                                 on=exp.EQ(this=exp.column("customer_id", table="c"),
+                                           expression=exp.column("customer_id", table="p")),
+                                 join_type="LEFT", copy=False)
         select = select.where(exp.or_(joined.is_(exp.null()),
                                       exp.LTE(this=joined, expression=_date(self.as_of))))
         self.ctes.append(("b", select))
@@ -339,7 +372,8 @@ class _Compiler:
                 continue
             select = exp.select(exp.Star()).from_(last)
             for name in derived:
-                value = exp.null() if name in self.uncovered else self.derived(self.plan.tags[name])
+                value = (exp.null() if name in self.uncovered
+                         else self.carried(name, self.derived(self.plan.tags[name])))
                 select = select.select(exp.alias_(exp.cast(value, sql_type(self.plan.tags[name].spec)),
                                                   name), copy=False)
             last = f"s{k}"
@@ -363,17 +397,21 @@ class _Compiler:
             default = exp.Literal.number(0)
         elif agg.function == "set":
             default = exp.Array(expressions=[])
-        if default is None:
-            return exp.alias_(value, name)
-        return exp.alias_(exp.func("coalesce", value, default), name)
+        if default is not None:
+            value = exp.func("coalesce", value, default)
+        return exp.alias_(self.carried(name, value), name)
 
 
 def compile_snapshot(plan: Plan, names: list[str], as_of: dt.date,
-                     uncovered: set[str] | None = None) -> CompiledSnapshot:
-    """The query computing ``names`` (and what they need) for customers as of ``as_of``."""
+                     uncovered: set[str] | None = None, reuse: Reuse | None = None) -> CompiledSnapshot:
+    """The query computing ``names`` (and what they need) for customers as of ``as_of``.
+
+    With ``reuse``, the listed static tags take their earlier values for the customers the
+    earlier snapshot holds, and are computed only for the others.
+    """
     sub = Plan({n: plan.tags[n] for n in plan.closure(names)}, {}, [])
     sub.levels = [[n for n in level if n in sub.tags] for level in plan.levels]
     sub.levels = [level for level in sub.levels if level]
     sub.groups = {k: [n for n in v if n in sub.tags] for k, v in plan.groups.items()}
     sub.groups = {k: v for k, v in sub.groups.items() if v}
-    return _Compiler(sub, as_of, uncovered or set()).compile(names)
+    return _Compiler(sub, as_of, uncovered or set(), reuse).compile(names)

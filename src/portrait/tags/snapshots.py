@@ -4,6 +4,8 @@ history of every change.
 * ``tags__YYYYMMDD`` — ``customer_id`` and one column per tag, as of that date.
 * ``tag_snapshots`` — one row per snapshot: as-of date, build time, tags, uncovered tags
   with reasons.
+* ``tag_fingerprints`` — (as_of, tag, fingerprint): what each static tag's values were
+  computed from, so a later build can carry them over (:mod:`portrait.tags.incremental`).
 * ``tag_history`` — (customer_id, tag, value, valid_from, valid_to): a new row whenever a
   customer's value of a tag changes between consecutive snapshots; ``value`` is JSON
   text, ``valid_to`` is NULL for the current value.
@@ -24,6 +26,8 @@ REGISTRY = "tag_snapshots"
 HISTORY = "tag_history"
 REGISTRY_COLUMNS = [("as_of", "DATE"), ("table_name", "VARCHAR"), ("built_at", "TIMESTAMP"),
                     ("tags", "JSON"), ("uncovered", "JSON"), ("customers", "BIGINT")]
+FINGERPRINTS = "tag_fingerprints"
+FINGERPRINT_COLUMNS = [("as_of", "DATE"), ("tag", "VARCHAR"), ("fingerprint", "VARCHAR")]
 HISTORY_COLUMNS = [("customer_id", "VARCHAR"), ("tag", "VARCHAR"), ("value", "VARCHAR"),
                    ("valid_from", "DATE"), ("valid_to", "DATE")]
 
@@ -35,6 +39,20 @@ def table_name(as_of: dt.date) -> str:
 def ensure_tables(engine: Engine) -> None:
     engine.execute(layout.create_table(REGISTRY, REGISTRY_COLUMNS))
     engine.execute(layout.create_table(HISTORY, HISTORY_COLUMNS))
+    engine.execute(layout.create_table(FINGERPRINTS, FINGERPRINT_COLUMNS))
+
+
+def fingerprints(engine: Engine, as_of: dt.date) -> dict[str, str]:
+    """The input fingerprints of the static tags built into the snapshot as of ``as_of``."""
+    rows = engine.query(f"SELECT tag, fingerprint FROM {FINGERPRINTS} WHERE as_of = ?", [as_of])
+    return {r[0]: r[1] for r in rows}
+
+
+def record_fingerprints(engine: Engine, as_of: dt.date, values: dict[str, str]) -> None:
+    """Replace the recorded fingerprints of these tags for the snapshot (inside the caller's txn)."""
+    for tag, fingerprint in values.items():
+        engine.execute(f"DELETE FROM {FINGERPRINTS} WHERE as_of = ? AND tag = ?", [as_of, tag])
+        engine.execute(f"INSERT INTO {FINGERPRINTS} VALUES (?, ?, ?)", [as_of, tag, fingerprint])
 
 
 def snapshots(engine: Engine) -> list[dict[str, Any]]:
