@@ -210,6 +210,7 @@ CONTACTS = Table(
     ),
     key=("contact_id",),
     references=(ForeignKey("customer_id", "customers", "customer_id"),),
+    recorded_here=True,
 )
 
 RESPONSES = Table(
@@ -228,6 +229,7 @@ RESPONSES = Table(
         ForeignKey("contact_id", "contacts", "contact_id"),
         ForeignKey("customer_id", "customers", "customer_id"),
     ),
+    recorded_here=True,
 )
 
 #: Every canonical table, parents before children (the order loads are validated in).

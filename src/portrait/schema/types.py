@@ -80,6 +80,9 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     references: tuple[ForeignKey, ...] = field(default=())
+    #: Portrait writes this table itself (campaign contacts, responses): no rows means
+    #: nothing happened, not that a source lacks the data.
+    recorded_here: bool = False
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``.

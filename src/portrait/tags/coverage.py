@@ -3,7 +3,8 @@
 A tag whose inputs the source lacks — a table with no rows by the as-of date, a customer
 column that is empty, a model not yet registered — is *uncovered*: it is built as NULL
 and reported with the reason, never invented. Dependents of an uncovered tag are
-uncovered too.
+uncovered too. Tables Portrait records itself (campaign contacts and responses) are
+never missing: no rows there means no campaign has reached the customer yet.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def uncovered_tags(engine: Engine, plan: Plan, names: list[str], as_of: dt.date)
         if name in reasons:
             continue
         for table in sorted(tag.tables):
+            if schema.table(table).recorded_here:
+                continue  # written by Portrait itself: no rows = none happened
             if table not in tables:
                 tables[table] = _has_rows(engine, table, as_of)
             if not tables[table]:
