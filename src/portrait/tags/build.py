@@ -17,7 +17,7 @@ from portrait.tags import incremental as incremental_mod
 from portrait.tags import snapshots
 from portrait.tags.compiler import Reuse, compile_snapshot
 from portrait.tags.coverage import uncovered_tags
-from portrait.tags.loader import load_catalog
+from portrait.tags.loader import SHIPPED, load_catalog
 from portrait.tags.plan import Plan, build_plan
 
 
@@ -47,9 +47,32 @@ class BuildReport:
                 "carried_from": self.carried_from.isoformat() if self.carried_from else None}
 
 
+_PLANS: dict[tuple[tuple[str, int, int], ...], Plan] = {}
+
+
+def _catalog_state(catalogs: list[Path] | None) -> tuple[tuple[str, int, int], ...]:
+    folders = [SHIPPED, *(catalogs or [])]
+    files = [(str(f), -1, -1) for f in folders if not f.is_dir()]  # loading reports it
+    for folder in folders:
+        if folder.is_dir():
+            files += [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.y*ml"))]
+    return tuple(files)
+
+
 def load_plan(catalogs: list[Path] | None = None) -> Plan:
-    """The shipped catalog plus any extra folders, resolved."""
-    return build_plan(load_catalog(catalogs))
+    """The shipped catalog plus any extra folders, resolved.
+
+    Resolving the catalog parses every definition (about a second); the plan is kept
+    for as long as no catalog file changes, so that services answering many requests
+    (the API) do not pay it per call. Callers must not modify the plan.
+    """
+    state = _catalog_state(catalogs)
+    plan = _PLANS.get(state)
+    if plan is None:
+        plan = build_plan(load_catalog(catalogs))
+        _PLANS.clear()
+        _PLANS[state] = plan
+    return plan
 
 
 def default_as_of(engine: Engine) -> dt.date:
