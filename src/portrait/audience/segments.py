@@ -20,7 +20,7 @@ workspace asks for them.
 
 k is fixed, or chosen in 3…10 by the mean silhouette (Euclidean, on the feature matrix) on
 a fixed-seed sample of at most 5,000 customers, the candidates being fitted on a
-fixed-seed sample of at most 10,000 (2 initializations each); the final model is fitted on every customer.
+fixed-seed sample of at most 5,000 (2 initializations each); the final model is fitted on every customer.
 Segments are named ``S1`` (largest) … ``Sk``.
 """
 
@@ -41,7 +41,7 @@ from portrait.tags.spec import TagSpec
 K_RANGE = range(3, 11)
 MAX_K = 10
 SILHOUETTE_SAMPLE = 5_000
-CANDIDATE_SAMPLE = 10_000
+CANDIDATE_SAMPLE = 5_000
 MINIBATCH_ABOVE = 200_000
 MIN_COVERAGE = 0.5
 MIN_LEVEL_SHARE = 0.02
@@ -274,7 +274,7 @@ def choose_k(matrix: np.ndarray, seed: int, ks: Sequence[int] = K_RANGE) -> dict
         labels = _kmeans(k, seed, len(fit_rows), n_init=2).fit_predict(fit_rows)
         if len(set(labels[scored].tolist())) < 2:
             continue
-        scores[k] = round(float(silhouette_score(fit_rows[scored].astype(np.float32),
+        scores[k] = round(float(silhouette_score(fit_rows[scored],
                                                   labels[scored])), 4)
     if not scores:
         raise UsageError(f"Too few customers ({len(matrix)}) to cluster.",

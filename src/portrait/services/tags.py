@@ -52,8 +52,15 @@ def build_tags(ws_path: Path | None, *, as_of: dt.date | None = None, only: list
     warehouse = ws.engine()
     compute = None if engine in (None, warehouse.name) else open_engine(engine, ws.root, {})
     try:
-        return build(warehouse, plan, as_of=as_of, only=only, progress=progress, compute=compute,
-                     incremental=incremental)
+        report = build(warehouse, plan, as_of=as_of, only=only, progress=progress, compute=compute,
+                       incremental=incremental)
+        # the snapshot's bitmap index, so that audience counts are fast from the start
+        from portrait.services.audience import build_index
+
+        if progress is not None:
+            progress.start("Indexing the snapshot for audiences", total=None)
+        build_index(ws.root, report.as_of, warehouse=warehouse, plan=plan)
+        return report
     finally:
         if compute is not None:
             compute.close()
