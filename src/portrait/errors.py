@@ -56,3 +56,7 @@ class AccessDeniedError(PortraitError):
     """The caller is not allowed to do this."""
 
     exit_code = 4
+
+
+class AuthenticationError(AccessDeniedError):
+    """The caller could not be identified: no, wrong, expired or revoked credentials."""

@@ -1,0 +1,71 @@
+"""The FastAPI application, built by :func:`create_app` (never at import time).
+
+The app opens one :class:`~portrait.services.access.Session` on the workspace when it
+starts and closes it when it stops. Routers are thin: they parse the request, call one
+service function and return its JSON; permissions, masking and audit happen in the
+services. Server-rendered pages, when the ``portrait.web`` package exists, are added by
+its ``mount(app)`` function on the same app (and the same session).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from portrait import __version__
+from portrait.api import errors
+from portrait.api.routers import audit, auth, customers, health, tags, users
+from portrait.services import access, profile360
+
+
+@dataclass
+class Settings:
+    """How to serve.
+
+    Attributes:
+        workspace: Workspace folder (``None``: ``$PORTRAIT_HOME`` or ./portrait-workspace).
+        token_ttl: Lifetime of access tokens issued at login.
+        extra_routers: Optional routers of other resources (audiences, segments, …),
+            mounted when their services exist (see :mod:`portrait.api.routers.optional`).
+        warm: Load the latest snapshot's rows into memory at start-up (profile lookups
+            are then keyed in-memory reads from the first request on).
+    """
+
+    workspace: Path | None = None
+    token_ttl: dt.timedelta = field(default_factory=lambda: dt.timedelta(hours=8))
+    extra_routers: bool = True
+    warm: bool = True
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for one workspace."""
+    cfg = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.session = access.open_session(cfg.workspace, token_ttl=cfg.token_ttl)
+        if cfg.warm:
+            profile360.warm(app.state.session)
+        try:
+            yield
+        finally:
+            app.state.session.close()
+
+    app = FastAPI(title="Portrait", version=__version__, lifespan=lifespan,
+                  description="Customer portraits for retail banks: profiles, tags, audiences, "
+                              "segments, models and campaigns, under role-based access with "
+                              "masking and an audit log.")
+    app.state.settings = cfg
+    errors.install(app)
+    for module in (health, auth, customers, tags, audit, users):
+        app.include_router(module.router)
+    if cfg.extra_routers:
+        from portrait.api.routers import optional
+
+        optional.include(app)
+    return app

@@ -1,0 +1,291 @@
+"""The customer-360 profile, as one principal may see it.
+
+What the profile shows depends on who asks (:mod:`portrait.privacy.access`): tags up
+to the principal's clearance for this customer, PII in clear only for compliance or
+the customer's own relationship manager (masked otherwise), amounts and transactions
+only from ``confidential`` clearance up. Every view is written to the audit log with
+the form the PII was shown in.
+
+All reads are point lookups by ``customer_id`` on the calling thread's connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import functools
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from portrait import schema
+from portrait.errors import NotFoundError, PortraitError
+from portrait.privacy import access, audit
+from portrait.privacy.access import Principal
+from portrait.privacy.rights import decrypt_customer
+from portrait.privacy.roles import Action, level
+from portrait.services.access import Session, check, using
+from portrait.store import lookup
+from portrait.store.layout import physical_columns
+from portrait.tags.spec import FAMILIES
+
+RECENT = 10
+#: Tables a profile reads by customer (each through a lookup index once warmed).
+LOOKUP_TABLES = ("customers", "holdings", "events", "transactions", "consents")
+RECOMMEND_MODULE = "portrait.services.recommend"
+#: Tags shown on the persona card, when the principal may see them.
+PERSONA_TAGS = ("gender", "generation", "age_band", "value_tier", "lifecycle_stage", "risk_level",
+                "churn_risk")
+_CONFIDENTIAL = level("confidential")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: Columns read for one profile, per table.
+_HOLDING_COLUMNS = ("holding_id", "product_id", "start_at", "end_at", "amount", "status")
+_EVENTS = ("ts", "channel", "type", "product_id")
+_TRANSACTIONS = ("ts", "amount", "channel", "kind", "counterparty")
+_CONSENTS = ("purpose", "granted", "ts", "source")
+
+
+@functools.lru_cache(maxsize=64)
+def _sql(table: str, columns: tuple[str, ...]) -> str:
+    """``SELECT columns FROM table WHERE customer_id = ?``, built with sqlglot once.
+
+    Reads stay this plain on purpose: DuckDB then answers through the lookup index
+    (an ORDER BY … LIMIT makes it plan a scan of the row group instead, ~5× slower);
+    ordering, the latest rows and the products' names are applied here.
+    """
+    return exp.select(*[exp.column(c, quoted=True) for c in columns]).from_(
+        exp.to_table(table)).where(exp.EQ(this=exp.column("customer_id"),
+                                          expression=exp.Placeholder())).sql("duckdb")
+
+
+def _records(session: Session, table: str, names: tuple[str, ...], customer_id: str
+             ) -> list[dict[str, Any]]:
+    return [dict(zip(names, row, strict=True))
+            for row in session.engine().query(_sql(table, names), [customer_id])]
+
+
+def _latest(rows: list[dict[str, Any]], n: int = RECENT) -> list[dict[str, Any]]:
+    rows.sort(key=lambda r: r["ts"], reverse=True)
+    return [{k: _plain(v) for k, v in r.items()} for r in rows[:n]]
+
+
+def _products(session: Session) -> dict[str, tuple[Any, ...]]:
+    """product_id → (name, category, risk_grade); the catalog is small and changes rarely."""
+    return session.cached("products", 60.0, lambda: {
+        r[0]: r[1:] for r in session.engine().query(
+            exp.select("product_id", "name", "category", "risk_grade").from_("products"))})
+
+
+def _customer(session: Session, customer_id: str) -> dict[str, Any]:
+    names = tuple(c for c, _ in physical_columns(schema.table("customers")))
+    rows = session.engine().query(_sql("customers", names), [customer_id])
+    if not rows:
+        raise NotFoundError(f"Customer {customer_id!r} not found.",
+                            hint="Search with GET /api/customers?q=… or check the id.")
+    return decrypt_customer(session.cipher, dict(zip(names, rows[0], strict=True)))
+
+
+def served_tags(session: Session, snap: dict[str, Any]) -> tuple[str, ...]:
+    """The snapshot's covered catalog tags, in snapshot order (what a profile can show)."""
+    plan = session.plan()
+    return tuple(n for n in snap["tags"] if n not in snap["uncovered"] and n in plan.tags)
+
+
+def warm(session: Session) -> dict[str, Any]:
+    """Prepare a serving session: lookup indexes on the tables a profile reads (built
+    once, kept in the warehouse) and the latest snapshot's rows in memory."""
+    for table in LOOKUP_TABLES:
+        lookup.ensure_index(session.engine(), table)
+    snap = session.snapshot()
+    if snap is None:
+        return {"snapshot": None, "indexed": list(LOOKUP_TABLES)}
+    rows = session.snapshot_rows(snap, served_tags(session, snap))
+    return {"snapshot": str(snap["table"]), "customers": len(rows), "bytes": rows.nbytes,
+            "indexed": list(LOOKUP_TABLES)}
+
+
+def _tags(session: Session, principal: Principal, customer_id: str, rm_id: str | None,
+          lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(tags by family, summary) of the latest snapshot, filtered by clearance."""
+    snap = session.snapshot()
+    if snap is None:
+        return {}, {"as_of": None, "shown": 0, "hidden": 0, "uncovered": 0}
+    plan = session.plan()
+    names = served_tags(session, snap)
+    record = session.snapshot_rows(snap, names).row(customer_id)
+    if record is None:  # joined after the snapshot's date
+        return {}, {"as_of": snap["as_of"].isoformat(), "in_snapshot": False, "shown": 0,
+                    "hidden": 0, "uncovered": len(snap["uncovered"])}
+    families: dict[str, list[dict[str, Any]]] = {f: [] for f in FAMILIES}
+    hidden = 0
+    for name in names:
+        spec = plan.tags[name].spec
+        if not access.tag_visible(principal, spec.sensitivity, rm_id):
+            hidden += 1
+            continue
+        families[spec.family].append({
+            "name": name, "title": spec.title.zh if lang == "zh" else spec.title.en,
+            "value": _plain(record.get(name)), "type": spec.type,
+            "sensitivity": spec.sensitivity})
+    shown = {f: tags for f, tags in families.items() if tags}
+    summary = {"as_of": snap["as_of"].isoformat(), "in_snapshot": True,
+               "shown": sum(len(t) for t in shown.values()), "hidden": hidden,
+               "uncovered": len(snap["uncovered"])}
+    return shown, summary
+
+
+def _holdings(session: Session, customer_id: str, amounts: bool) -> list[dict[str, Any]]:
+    products = _products(session)
+    rows = _records(session, "holdings", _HOLDING_COLUMNS, customer_id)
+    rows.sort(key=lambda r: r["start_at"] or dt.date.min, reverse=True)
+    rows.sort(key=lambda r: r["status"])
+    out = []
+    for row in rows:
+        name, category, grade = products.get(row["product_id"], (None, None, None))
+        item = {"holding_id": row["holding_id"], "product_id": row["product_id"],
+                "product_name": name, "category": category, "risk_grade": grade,
+                **{k: _plain(row[k]) for k in ("start_at", "end_at", "amount", "status")}}
+        if not amounts:
+            item.pop("amount")
+        out.append(item)
+    return out
+
+
+def _activity(session: Session, customer_id: str, transactions: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"events": _latest(_records(session, "events", _EVENTS, customer_id))}
+    if transactions:
+        out["transactions"] = _latest(_records(session, "transactions", _TRANSACTIONS,
+                                               customer_id))
+    return out
+
+
+def _consents(session: Session, customer_id: str) -> dict[str, Any]:
+    """The latest record of each purpose (a later row overrides an earlier one)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in _records(session, "consents", _CONSENTS, customer_id):
+        held = latest.get(row["purpose"])
+        if held is None or row["ts"] > held["ts"]:
+            latest[row["purpose"]] = row
+    return {p: {"granted": r["granted"], "ts": _plain(r["ts"]), "source": r["source"]}
+            for p, r in sorted(latest.items())}
+
+
+def _recommendations(session: Session, customer_id: str, lang: str) -> tuple[Any, str | None]:
+    """The product shelf from ``portrait.services.recommend``, or ``None`` and why not.
+
+    The profile never fails for want of recommendations: no module, no trained models
+    or a customer the models cannot score all give ``None`` with the reason.
+    """
+    if importlib.util.find_spec(RECOMMEND_MODULE) is None:
+        return None, "recommendations are not available in this installation"
+    module = importlib.import_module(RECOMMEND_MODULE)
+    try:
+        return module.recommend(session.root, customer_id, lang=lang), None
+    except PortraitError as exc:
+        return None, exc.message
+
+
+def _persona(tags: dict[str, Any], customer: dict[str, Any], pii: dict[str, Any]) -> dict[str, Any]:
+    flat = {t["name"]: t["value"] for family in tags.values() for t in family}
+    card = {name: flat[name] for name in PERSONA_TAGS if name in flat}
+    card["name"] = pii.get("name")
+    card["city"] = customer.get("city")
+    return card
+
+
+def customer_profile(target: Session | Path | None, principal: Principal, customer_id: str, *,
+                     lang: str = "en", recommendations: bool = True) -> dict[str, Any]:
+    """The customer's profile in the form ``principal`` may see; the view is audited.
+
+    Raises:
+        AccessDeniedError: The principal may not view customers (audited).
+        NotFoundError: No such customer.
+    """
+    with using(target) as session:
+        subject = f"customer:{customer_id}"
+        check(session, principal, Action.CUSTOMERS_VIEW, subject)
+        try:
+            customer = _customer(session, customer_id)
+        except NotFoundError:
+            session.record(principal, Action.CUSTOMERS_VIEW.value, subject, audit.FAILED,
+                           {"reason": "not found"})
+            raise
+        rm_id = customer.get("rm_id")
+        pii, form = access.present_pii(principal, customer, rm_id)
+        tags, tag_summary = _tags(session, principal, customer_id, rm_id, lang)
+        financial = level(access.clearance(principal, rm_id)) >= _CONFIDENTIAL
+        birth = customer.get("birth_date")
+        shelf, shelf_note = (_recommendations(session, customer_id, lang) if recommendations
+                             else (None, "not requested"))
+        profile = {
+            "customer_id": customer_id,
+            "persona": _persona(tags, customer, pii),
+            "pii": pii,
+            "attributes": {
+                "gender": customer.get("gender"),
+                "birth_date": _plain(birth) if form == "clear" else None,
+                "birth_year": birth.year if isinstance(birth, dt.date) else None,
+                "city": customer.get("city"), "risk_level": customer.get("risk_level"),
+                "branch_id": customer.get("branch_id"), "rm_id": rm_id,
+                "joined_at": _plain(customer.get("joined_at")),
+            },
+            "tags": tags,
+            "tag_summary": tag_summary,
+            "holdings": _holdings(session, customer_id, financial),
+            "activity": _activity(session, customer_id, financial),
+            "consents": _consents(session, customer_id),
+            "recommendations": shelf,
+            "recommendations_note": shelf_note,
+            "access": {"role": principal.role.value, "pii": form,
+                       "own_customer": access.owns(principal, rm_id),
+                       "tag_levels": list(access.visible_levels(principal, rm_id)),
+                       "amounts": financial},
+        }
+        session.record(principal, Action.CUSTOMERS_VIEW.value, subject,
+                       details={"pii": form, "tags_shown": tag_summary["shown"],
+                                "tags_hidden": tag_summary["hidden"]})
+        return profile
+
+
+def search(target: Session | Path | None, principal: Principal, query: str, *,
+           limit: int = 20, offset: int = 0) -> dict[str, Any]:
+    """Customers whose id starts with ``query``, or whose name, phone, e-mail or national id
+    equals it exactly (matched through the keyed tokens, never by decrypting the table).
+
+    Names come back in the form the principal may see.
+    """
+    with using(target) as session:
+        check(session, principal, Action.CUSTOMERS_SEARCH, "customers")
+        token = session.cipher.token(query.strip())
+        cond = exp.or_(
+            exp.func("starts_with", exp.column("customer_id"), exp.Literal.string(query.strip())),
+            *[exp.EQ(this=exp.column(f"{f}_token"), expression=exp.Literal.string(token))
+              for f in access.PII_FIELDS])
+        base = exp.select("customer_id", "name", "rm_id", "city").from_("customers").where(cond)
+        engine = session.engine()
+        total = int(engine.query(exp.select("count(*)").from_(base.subquery()))[0][0])
+        rows = engine.query_arrow(base.order_by("customer_id").limit(limit).offset(offset)).to_pylist()
+        items = []
+        for row in rows:
+            clear = decrypt_customer(session.cipher, row)
+            pii, form = access.present_pii(principal, {"name": clear.get("name")}, row["rm_id"])
+            items.append({"customer_id": row["customer_id"], "name": pii["name"], "pii": form,
+                          "city": row["city"], "own_customer": access.owns(principal, row["rm_id"])})
+        session.record(principal, Action.CUSTOMERS_SEARCH.value, "customers",
+                       details={"results": total})
+        return {"items": items, "total": total, "limit": limit, "offset": offset}
+

@@ -1,0 +1,90 @@
+"""The web pages' two languages: message catalogs and how a request picks one.
+
+Every string a page shows comes from ``messages/<lang>.yaml`` (nested keys, read as
+dotted names such as ``nav.customers``); tag titles come from the tag specs' own
+``title.zh`` / ``title.en``. A page asks for its language once per request: the
+``lang`` query parameter wins (and is remembered in a cookie), then the ``lang``
+cookie, then the browser's ``Accept-Language``, then Chinese.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+DEFAULT = "zh"
+COOKIE = "lang"
+MESSAGES = Path(__file__).parent / "messages"
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """Every message of one language, by dotted key."""
+    path = MESSAGES / f"{lang}.yaml"
+    return _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+class Translator:
+    """Looks messages up in one language.
+
+    A missing key renders as the key itself (visible on the page, and caught by the
+    test that both catalogs hold the same keys) rather than failing the request.
+    """
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT
+        self._messages = catalog(self.lang)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self._messages.get(key, key)
+        return text.format(**values) if values else text
+
+    def value(self, raw: Any) -> str:
+        """A tag value as shown: booleans and known codes translated, the rest as is."""
+        if raw is None:
+            return self("value.none")
+        if isinstance(raw, bool):
+            return self("value.true" if raw else "value.false")
+        if isinstance(raw, list | tuple):
+            return "、".join(self.value(v) for v in raw) if self.lang == "zh" else \
+                ", ".join(self.value(v) for v in raw)
+        if isinstance(raw, float):
+            return f"{raw:,.2f}"
+        if isinstance(raw, int):
+            return f"{raw:,}"
+        key = f"code.{raw}"
+        return self._messages.get(key, str(raw))
+
+    def title(self, spec_title: Any) -> str:
+        """A tag title (an object with ``en`` and ``zh``, or a mapping) in this language."""
+        if isinstance(spec_title, dict):
+            return str(spec_title.get(self.lang) or spec_title.get("en") or "")
+        return str(getattr(spec_title, self.lang, "") or getattr(spec_title, "en", ""))
+
+
+def pick(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """The language for a request (see the module docstring for the order)."""
+    for choice in (query, cookie):
+        if choice in LANGUAGES:
+            return str(choice)
+    if accept_language:
+        for part in accept_language.split(","):
+            code = part.split(";")[0].strip().lower()[:2]
+            if code in LANGUAGES:
+                return code
+    return DEFAULT
