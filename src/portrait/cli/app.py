@@ -10,10 +10,18 @@ import typer
 from rich.table import Table
 
 from portrait import __version__
-from portrait.cli import render
+from portrait.cli import audience as audience_cli
+from portrait.cli import audit as audit_cli
+from portrait.cli import campaign as campaign_cli
+from portrait.cli import experiment as experiment_cli
+from portrait.cli import models as models_cli
+from portrait.cli import models_warehouse, render
+from portrait.cli import segments as segments_cli
+from portrait.cli import serve as serve_cli
 from portrait.cli import tags as tags_cli
+from portrait.cli import users as users_cli
 from portrait.cli.options import JsonOpt, StrictOpt, WorkspaceOpt
-from portrait.services import demo, ingest, schema, workspace
+from portrait.services import demo, demo_serve, ingest, schema, workspace
 from portrait.services.ingest import IngestReport
 
 app = typer.Typer(help="Portrait — the customer portrait (用户画像) platform for retail banks.",
@@ -25,7 +33,16 @@ app.add_typer(ingest_app, name="ingest")
 schema_app = typer.Typer(help="The canonical data model.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 app.add_typer(tags_cli.app, name="tags")
+app.add_typer(audience_cli.app, name="audience")
+app.add_typer(segments_cli.app, name="segments")
 app.command("profile")(tags_cli.profile_cmd)
+app.add_typer(experiment_cli.app, name="experiment")
+app.add_typer(campaign_cli.app, name="campaign")
+app.add_typer(users_cli.app, name="users")
+app.add_typer(audit_cli.app, name="audit")
+app.add_typer(models_cli.app, name="models")
+app.command("recommend")(models_warehouse.recommend_cmd)
+app.command("serve")(serve_cli.serve_cmd)
 
 
 
@@ -127,6 +144,10 @@ def demo_cmd(
     customers: Annotated[int, typer.Option("--customers", "-n", min=100,
                                            help="Number of customers.")] = demo.DEFAULT_CUSTOMERS,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Then serve the demo workspace (API and web pages) with a login per role.")] = False,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to serve on.")] = 8000,
     workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Synthetic bank → full pipeline → report; prints where the report is."""
@@ -135,6 +156,8 @@ def demo_cmd(
         as_json=as_json)
     if as_json:
         render.emit_json(result.as_dict())
+        if serve:
+            _serve_demo(Path(result.workspace), host, port)
         return
     render.ingest_report(result.ingest)
     for title, rows in result.overview.items():
@@ -150,7 +173,23 @@ def demo_cmd(
                              f"covered, {len(built.uncovered)} uncovered, {built.customers:,} customers.")
     for prof in result.profiles:
         tags_cli.print_profile(prof, "en")
+    for section in result.sections:
+        render.console.rule(section.title)
+        for line in section.lines:
+            render.console.print(line, markup=False, highlight=False)
     render.console.print(f"[bold green]Demo ready.[/] Report: {result.report}")
+    if serve:
+        _serve_demo(Path(result.workspace), host, port)
+
+
+def _serve_demo(root: Path, host: str, port: int) -> None:
+    logins = render.run(lambda: demo_serve.prepare_demo_users(root), as_json=False)
+    render.console.print(f"Serving the demo on [bold]http://{host}:{port}/[/] (Ctrl-C to stop). Logins:")
+    for login in logins:
+        own = f" — own customer: /customers/{login['own_customer']}" if login.get("own_customer") else ""
+        render.console.print(f"  {login['role']}: {login['username']} / {login['password']}{own}",
+                             markup=False, highlight=False)
+    demo_serve.serve(root, host=host, port=port)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from portrait.ingest.base import Progress
 from portrait.ingest.pipeline import IngestReport
-from portrait.services import ingest, workspace
+from portrait.services import audience, campaign, ingest, models, recommend, segments, workspace
 from portrait.services import tags as tag_service
 from portrait.store import Workspace
 
@@ -28,6 +28,15 @@ _OVERVIEW: tuple[tuple[str, str], ...] = (
 
 
 @dataclass
+class Section:
+    """One step's outcome in words (for the console and the report) and as data."""
+
+    title: str
+    lines: list[str]
+    data: Any
+
+
+@dataclass
 class DemoResult:
     workspace: str
     ingest: IngestReport
@@ -35,12 +44,18 @@ class DemoResult:
     overview: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     tags: tag_service.BuildReport | None = None
     profiles: list[tag_service.Profile] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"workspace": self.workspace, "report": self.report,
                 "ingest": self.ingest.as_dict(), "overview": self.overview,
                 "tags": self.tags.as_dict() if self.tags else None,
-                "profiles": [p.as_dict() for p in self.profiles]}
+                "profiles": [p.as_dict() for p in self.profiles],
+                **{_key(s.title): s.data for s in self.sections}}
+
+
+def _key(title: str) -> str:
+    return title.lower().replace(" ", "_")
 
 
 def _overview(ws: Workspace) -> dict[str, list[tuple[str, int]]]:
@@ -82,12 +97,98 @@ def _markdown(result: DemoResult) -> str:
         for family, values in prof.families.items():
             shown = "; ".join(f"{v.title}: {v.value}" for v in values)
             lines.append(f"- **{family}** — {shown}")
+    for section in result.sections:
+        lines += ["", f"## {section.title}", ""]
+        lines += [f"- {line}" for line in section.lines]
     return "\n".join(lines) + "\n"
+
+
+def _models(root: Path, customers: list[str], progress: Progress | None) -> Section:
+    trained = models.train_all(root, progress=progress)
+    lines = []
+    for m in trained["models"]:
+        head = m["metrics"]
+        if "auc" in head:
+            base = max((b.get("auc", 0.0) for b in m["baselines"].values()), default=float("nan"))
+            shown = f"AUC {head['auc']:.3f} (best baseline {base:.3f}), lift top decile " \
+                    f"{head.get('lift_top_decile', float('nan')):.2f}"
+        else:
+            shown = ", ".join(f"{k} {v:.3g}" for k, v in head.items())
+        flag = " — fairness ratio below 0.8 flagged" if m.get("fairness_flagged") else ""
+        lines.append(f"{m['name']}: {shown}{flag}")
+    lines += [f"{name}: not trained — {why}" for name, why in trained.get("skipped", {}).items()]
+    shelves = []
+    for cid in customers:
+        shelf = recommend.recommend(root, cid, "en")
+        shelves.append(shelf)
+        picks = [f"{p['name']} [{p['risk_grade']}] ({'; '.join(r['text'] for r in p['reasons'][:2])})"
+                 for p in shelf["predicted"][:3]]
+        flags = f" — {', '.join(shelf['flags'])}" if shelf["flags"] else ""
+        lines.append(f"Customer {cid} ({shelf['risk_level'] or 'no risk assessment'}): next best "
+                     f"{', '.join(picks) or 'nothing suitable'}{flags}")
+    return Section("Models and recommendations", lines, {"training": trained, "recommendations": shelves})
+
+
+def _segments(root: Path, seed: int) -> Section:
+    fitted = segments.fit(root, None, seed, None)
+    cards = segments.cards(root, "en", None)
+    cards_zh = {c["segment"]: c for c in segments.cards(root, "zh", None)}
+    top = segments.opportunities(root, 5, None)
+    lines = [f"{fitted['k']} segments ({fitted['criterion']})"]
+    for c in cards:
+        traits = ", ".join(d["title"] for d in c["distinguishing"][:3])
+        lines.append(f"{c['segment']} {c['name']} / {cards_zh[c['segment']]['name']} — "
+                     f"{c['size']:,} ({c['share']:.0%}): {traits}")
+    lines += [f"Opportunity: {o['segment']} {o['title']}: {o['expected_conversions']:,.0f} expected of "
+              f"{o['non_holders']:,} — `{o['audience']}`" for o in top]
+    return Section("Segments", lines, {"fit": fitted, "cards": cards, "opportunities": top})
+
+
+DEMO_CAMPAIGN = "demo-wealth"
+#: An audience a marketer might draw: young women with some assets, active, no insurance.
+DEMO_AUDIENCE = ("generation in ('post_80s', 'post_90s') and gender = 'F' and aum_band >= 'aum_50k_200k' "
+                 "and not holds('insurance') and days_since_last_activity <= 30")
+
+
+def _audience(root: Path) -> Section:
+    counted = audience.count(root, DEMO_AUDIENCE)
+    audience.save(root, "young_women_no_insurance", DEMO_AUDIENCE, replace=True)
+    lines = [f"`{DEMO_AUDIENCE}`",
+             f"{counted['count']:,} customers as of {counted['as_of']} ({counted['ms']:.1f} ms, bitmap "
+             "index); saved as young_women_no_insurance"]
+    return Section("Audience", lines, counted)
+
+
+def _campaign(root: Path, seed: int) -> Section:
+    done = [c for c in campaign.list_campaigns(root)
+            if c["campaign_id"] == DEMO_CAMPAIGN and c["status"] == "launched"]
+    if done:  # a campaign contacts each customer once: the rerun shows the first run's outcome
+        report = root / "reports" / f"campaign-{DEMO_CAMPAIGN}.html"
+        return Section("Campaign", [f"The demo campaign already ran in this workspace (launched "
+                                    f"{done[0]['launched_at']}); its evaluation: {report}"], done[0])
+    out = campaign.run_demo_campaign(root, seed=seed)
+    funnel = out["plan"]["funnel"]
+    ev = out["evaluation"]
+    lo, hi = out["ci95"]
+    excluded = ", ".join(f"{why.replace('_', ' ')} {n:,}" for why, n in funnel["excluded"].items() if n)
+    lines = [f"Funnel: audience {funnel['audience']:,} → eligible {funnel['eligible']:,} (excluded: "
+             f"{excluded or 'none'}) → treatment {funnel['treatment']:,} / control {funnel['control']:,}",
+             f"Estimated lift {out['estimated_lift']:.2%} (95% CI {lo:.2%} … {hi:.2%}); planted truth "
+             f"{out['truth']['ate']:.2%}; covered: {out['covers_truth']}",
+             f"Cost {ev['cost']:,.2f}; incremental conversions "
+             f"{ev['incremental_conversions']['estimate']:,.1f}; ROI {ev['roi']['estimate']:,.2f}",
+             f"Report: {out['report']}"]
+    return Section("Campaign", lines, out)
 
 
 def run_demo(ws_path: Path | None, *, customers: int = DEFAULT_CUSTOMERS, seed: int = 42,
              progress: Progress | None = None) -> DemoResult:
-    """Create a workspace, generate a synthetic bank, ingest it, and write a report."""
+    """Create a workspace, generate a synthetic bank, and run every step on it.
+
+    Ingest → tags → profiles → models and recommendations → segments and opportunities →
+    a campaign with a control group, evaluated against the uplift the simulation planted.
+    The report (``reports/demo.md``) is written as the steps finish.
+    """
     ws = workspace.init(ws_path)
     report = ingest.ingest_synth(ws.root, customers, seed, progress=progress)
     ws.reports_dir.mkdir(parents=True, exist_ok=True)
@@ -95,7 +196,14 @@ def run_demo(ws_path: Path | None, *, customers: int = DEFAULT_CUSTOMERS, seed: 
     result = DemoResult(str(ws.root), report, str(out), _overview(ws))
     if tag_service.list_tags(ws.root):
         result.tags = tag_service.build_tags(ws.root, progress=progress)
-        result.profiles = [tag_service.customer_profile(ws.root, cid)
-                           for cid in _sample_customers(ws, result.tags.table, PROFILES_SHOWN)]
+        sample = _sample_customers(ws, result.tags.table, PROFILES_SHOWN)
+        result.profiles = [tag_service.customer_profile(ws.root, cid) for cid in sample]
+        out.write_text(_markdown(result), encoding="utf-8")
+        result.sections.append(_models(ws.root, sample, progress))
+        out.write_text(_markdown(result), encoding="utf-8")
+        result.sections.append(_segments(ws.root, seed))
+        result.sections.append(_audience(ws.root))
+        out.write_text(_markdown(result), encoding="utf-8")
+        result.sections.append(_campaign(ws.root, seed))
     out.write_text(_markdown(result), encoding="utf-8")
     return result

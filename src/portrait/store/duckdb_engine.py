@@ -152,10 +152,11 @@ class DuckDBEngine:
     def get_meta(self, key: str) -> str | None:
         if not self.has_table(f"main.{layout.META_TABLE}"):
             return None
-        row = self._con.execute(
+        # fetchall: a half-read result (fetchone) blocks the connection's next query
+        rows = self._con.execute(
             f"SELECT value FROM main.{layout.META_TABLE} WHERE key = ?", [key]
-        ).fetchone()
-        return None if row is None else str(row[0])
+        ).fetchall()
+        return str(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         self._con.execute(f"DELETE FROM main.{layout.META_TABLE} WHERE key = ?", [key])
