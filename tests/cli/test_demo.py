@@ -32,7 +32,10 @@ def test_demo_runs_the_pipeline_and_writes_a_report(tmp_path: Path) -> None:
     assert len(result["profiles"]) == 3
     # then models, recommendations within the customer's risk level, segments, a campaign
     trained = result["models_and_recommendations"]
-    assert {m["name"] for m in trained["training"]["models"]} >= {"churn", "value"}
+    names = {m["name"] for m in trained["training"]["models"]}
+    assert "value" in names and any(n.startswith("propensity_") for n in names)
+    # a small bank may lack positives for a model: it is reported as skipped, with why
+    assert names | set(trained["training"]["skipped"]) >= {"churn", "value"}
     for shelf in trained["recommendations"]:
         allowed = shelf["max_grade"]
         assert all(p["risk_grade"] <= allowed for p in shelf["predicted"] + shelf["migratable"])

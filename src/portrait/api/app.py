@@ -56,7 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.session.close()
 
+    # The interactive docs pages load their scripts from a CDN; everything here is served
+    # locally, so only the OpenAPI document itself (/openapi.json) is published.
     app = FastAPI(title="Portrait", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Customer portraits for retail banks: profiles, tags, audiences, "
                               "segments, models and campaigns, under role-based access with "
                               "masking and an audit log.")
