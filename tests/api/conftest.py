@@ -84,19 +84,21 @@ class Live:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(root: Path, factory: str = "portrait.api.app:create_app",
+                 ready: str = "/api/health") -> tuple[subprocess.Popen[bytes], str]:
+    """Start uvicorn on a free loopback port with the app ``factory``; wait until ``ready`` answers."""
     port = _free_port()
     env = {**os.environ, "PORTRAIT_HOME": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory",
-                             "portrait.api.app:create_app", "--host", "127.0.0.1", "--port",
-                             str(port), "--log-level", "warning"], env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", factory,
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                            env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited with {proc.returncode}")
         try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+            if httpx.get(f"{url}{ready}", timeout=2).status_code == 200:
                 return proc, url
         except httpx.TransportError:
             time.sleep(0.3)

@@ -3,18 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from tests.api.conftest import PASSWORD, ROLES, Bank, _free_port, bank, stop_server
+from tests.api.conftest import PASSWORD, ROLES, Bank, bank, start_server, stop_server
 
 from portrait.services import audience, campaign, segments
 
@@ -42,33 +37,13 @@ class Site:
             yield client
 
 
-def _start(root: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "PORTRAIT_HOME": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "portrait.web.app:create_app",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.3)
-    stop_server(proc)
-    raise RuntimeError("the web server did not start in 90 s")
-
-
 @pytest.fixture(scope="session")
 def site(bank: Bank) -> Iterator[Site]:
     segments.fit(bank.root, k=3, seed=0)
     run = campaign.run_demo_campaign(bank.root, seed=0)
     # Counted before the server holds the warehouse, to compare with the pages' counts.
     counts = {e: int(audience.count(bank.root, e)["count"]) for e in COUNTED}
-    proc, url = _start(bank.root)
+    proc, url = start_server(bank.root, "portrait.web.app:create_app", "/login")
     try:
         yield Site(url, bank, run["campaign_id"], counts)
     finally:
