@@ -112,3 +112,42 @@ def test_concurrent_appends_form_one_chain(workspace: Workspace) -> None:
     finally:
         for eng in engines:
             eng.close()
+
+
+class _FailingFirst:
+    """The real warehouse connection, except that the first ``n`` statements fail (a
+    disk-full or lock error on the way to the warehouse)."""
+
+    def __init__(self, engine: Engine, n: int) -> None:
+        self.engine, self.left = engine, n
+
+    def execute(self, sql: object, params: object = None) -> None:
+        if self.left:
+            self.left -= 1
+            raise OSError("disk full")
+        self.engine.execute(sql, params)  # type: ignore[arg-type]
+
+    def query(self, sql: object, params: object = None) -> object:
+        return self.engine.query(sql, params)  # type: ignore[arg-type]
+
+
+def test_deferred_entries_survive_a_failed_write_and_keep_their_order(
+        workspace: Workspace) -> None:
+    eng = workspace.engine()
+    log = audit.AuditLog(str(workspace.warehouse_path) + "#deferred")
+    audit.ensure_table(eng)
+    log._ready = True  # the tables exist; the first write below is made to fail
+    flaky = _FailingFirst(eng, 1)
+    log.defer(lambda: flaky, 3600.0)  # type: ignore[arg-type, return-value]
+    try:
+        log.submit(eng, actor="a", role="analyst", action="customers.view", target="customer:C1")
+        with pytest.raises(OSError):  # a waiting caller is told; the deferred entry is kept
+            log.append(flaky, actor="b", role="analyst",  # type: ignore[arg-type]
+                       action="customers.export", target="customer:C2")
+        assert log.queued == 1
+        log.submit(eng, actor="c", role="analyst", action="customers.view", target="customer:C3")
+    finally:
+        log.close(eng)
+    entries, total = audit.entries(eng, newest_first=False)
+    assert total == 2 and [e.actor for e in entries] == ["a", "c"]
+    assert audit.verify(eng).ok

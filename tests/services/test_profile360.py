@@ -112,3 +112,83 @@ def test_customer_missing_from_the_snapshot_has_no_tags(session: access.Session)
     assert p["tags"] == {} and p["tag_summary"]["in_snapshot"] is False
     assert profile360.customer_profile(session, COMPLIANCE, "C2")["tag_summary"]["in_snapshot"]
     assert profile360.warm(session)["customers"] == 2
+
+
+def _without_audit_noise(profile: dict) -> dict:  # type: ignore[type-arg]
+    return {k: v for k, v in profile.items() if k != "recommendations_note"}
+
+
+@pytest.mark.parametrize("who", [RM_A, ANALYST, MARKETER, COMPLIANCE])
+def test_a_warmed_session_serves_the_same_profiles_from_memory(
+        session: access.Session, who: Principal) -> None:
+    cold = {c: profile360.customer_profile(session, who, c) for c in ("C1", "C2", "C3")}
+    held = profile360.warm(session)
+    assert held["customer_rows"] == 3 and held["customer_rows_bytes"] > 0
+    rows = session.customer_rows()
+    assert rows is not None and rows.serves("C1") and not rows.serves("C404")
+    for customer_id, profile in cold.items():
+        assert _without_audit_noise(profile360.customer_profile(session, who, customer_id)) == \
+            _without_audit_noise(profile)
+    with pytest.raises(NotFoundError):
+        profile360.customer_profile(session, who, "C404")
+
+
+def test_memory_keeps_only_the_latest_activity_and_consent(session: access.Session) -> None:
+    from portrait.services.customer_rows import CustomerRows
+
+    rows = CustomerRows(session.engine(), recent=2)
+    tx = rows.rows("transactions", "C1")
+    assert tx is not None and [str(t["ts"]) for t in tx] == ["2025-01-03 10:00:00",
+                                                           "2025-01-02 10:00:00"]
+    consents = rows.rows("consents", "C1")
+    assert consents is not None
+    assert [(c["purpose"], c["granted"]) for c in consents] == [("marketing_sms", False)]
+    assert rows.rows("events", "C404") is None and rows.customer("C404") is None
+
+
+def test_changes_through_the_session_are_served_at_once(session: access.Session) -> None:
+    profile360.warm(session)
+    rights.correct(session, "C1", "city", "Shanghai", actor=COMPLIANCE)
+    assert profile360.customer_profile(session, COMPLIANCE, "C1")["attributes"]["city"] == \
+        "Shanghai"
+    rights.erase(session, "C2", actor=COMPLIANCE)
+    with pytest.raises(NotFoundError):
+        profile360.customer_profile(session, COMPLIANCE, "C2")
+    customer_rows = session.customer_rows()
+    assert customer_rows is not None and customer_rows.serves("C3")
+
+
+def test_deferred_views_are_committed_in_the_background_and_at_close(
+        workspace: Workspace) -> None:
+    fill(workspace)
+    s = access.open_session(workspace.root)
+    s.defer_audit(3600.0)  # the writer would wait an hour: only close may write them
+    for customer_id in ("C1", "C2", "C3"):
+        profile360.customer_profile(s, ANALYST, customer_id)
+    assert s.audit_log.queued == 3
+    assert audit.entries(s.engine())[1] == 0
+    with pytest.raises(AccessDeniedError):  # a refusal is committed at once, with the queue
+        profile360.customer_profile(s, ADMIN, "C1")
+    entries, total = audit.entries(s.engine(), newest_first=False)
+    assert total == 4 and [e.target for e in entries] == [
+        "customer:C1", "customer:C2", "customer:C3", "customer:C1"]
+    profile360.customer_profile(s, ANALYST, "C1")
+    s.close()
+    eng = workspace.engine()
+    assert audit.entries(eng)[1] == 5 and audit.verify(eng).ok
+
+
+def test_the_background_writer_commits_within_its_interval(workspace: Workspace) -> None:
+    import time
+
+    fill(workspace)
+    s = access.open_session(workspace.root)
+    try:
+        s.defer_audit(0.01)
+        profile360.customer_profile(s, ANALYST, "C1")
+        deadline = time.monotonic() + 10
+        while audit.entries(s.engine())[1] < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert audit.entries(s.engine())[1] == 1 and s.audit_log.queued == 0
+    finally:
+        s.close()

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from portrait import __version__
 from portrait.api import errors
 from portrait.api.routers import audit, auth, customers, health, tags, users
+from portrait.errors import ConfigError
 from portrait.services import access, profile360
 
 
@@ -32,14 +33,38 @@ class Settings:
         token_ttl: Lifetime of access tokens issued at login.
         extra_routers: Optional routers of other resources (audiences, segments, …),
             mounted when their services exist (see :mod:`portrait.api.routers.optional`).
-        warm: Load the latest snapshot's rows into memory at start-up (profile lookups
-            are then keyed in-memory reads from the first request on).
+        warm: Load what profiles read into memory at start-up (the latest snapshot's
+            rows, each customer's record, holdings, latest activity and consents), so
+            profile lookups are keyed in-memory reads from the first request on.
+        audit_flush_ms: Routine reads (profile views, searches) are audited by a
+            background writer that commits every this many milliseconds, instead of
+            one commit per request; 0 commits each entry before answering. ``None``:
+            the workspace's ``[serve] audit_flush_ms``, else
+            :data:`DEFAULT_AUDIT_FLUSH_MS`. Refusals, exports, launches and every
+            change are always committed before the answer.
     """
 
     workspace: Path | None = None
     token_ttl: dt.timedelta = field(default_factory=lambda: dt.timedelta(hours=8))
     extra_routers: bool = True
     warm: bool = True
+    audit_flush_ms: int | None = None
+
+
+DEFAULT_AUDIT_FLUSH_MS = 20
+
+
+def audit_flush_ms(cfg: Settings, session: access.Session) -> int:
+    """The background audit writer's interval for this server (0: none)."""
+    if cfg.audit_flush_ms is not None:
+        value: object = cfg.audit_flush_ms
+    else:
+        value = session.ws.config.get("serve", {}).get("audit_flush_ms", DEFAULT_AUDIT_FLUSH_MS)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10_000:
+        raise ConfigError(f"[serve] audit_flush_ms must be a whole number of milliseconds "
+                          f"from 0 to 10000, not {value!r}.",
+                          hint="Set it in portrait.toml, e.g. audit_flush_ms = 20.")
+    return value
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,9 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.session = access.open_session(cfg.workspace, token_ttl=cfg.token_ttl)
+        app.state.session = session = access.open_session(cfg.workspace, token_ttl=cfg.token_ttl)
+        flush = audit_flush_ms(cfg, session)
+        if flush:
+            session.defer_audit(flush / 1000)
         if cfg.warm:
-            profile360.warm(app.state.session)
+            profile360.warm(session)
         try:
             yield
         finally:

@@ -27,14 +27,14 @@ def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
     workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Serve the API (OpenAPI docs at /docs) for the workspace."""
+    """Serve the API (its OpenAPI schema at /openapi.json) and the web pages for the workspace."""
     import uvicorn
 
     ws = render.run(lambda: workspace.open_(workspace_path), as_json=as_json)
     os.environ["PORTRAIT_HOME"] = str(ws.root.resolve())
     url = f"http://{host}:{port}"
     if as_json:
-        render.emit_json({"workspace": str(ws.root), "url": url, "docs": f"{url}/docs"})
+        render.emit_json({"workspace": str(ws.root), "url": url, "openapi": f"{url}/openapi.json"})
     else:
-        render.console.print(f"Serving {ws.root} on {url} (API docs: {url}/docs)")
+        render.console.print(f"Serving {ws.root} on {url} (API schema: {url}/openapi.json)")
     uvicorn.run(app_factory(), factory=True, host=host, port=port, log_level="warning")

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,10 @@ HEAD_DDL = ("CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY, seq 
 ALLOWED = "allowed"
 DENIED = "denied"
 FAILED = "failed"
+#: Deferred entries waiting beyond this make deferred appends commit synchronously.
+MAX_QUEUED = 10_000
 _LOCKS: dict[str, threading.Lock] = {}
+_log = logging.getLogger(__name__)
 _LOCKS_GUARD = threading.Lock()
 
 
@@ -85,6 +89,7 @@ def _lock_for(key: str) -> threading.Lock:
 @dataclass
 class _Pending:
     fields: dict[str, Any]
+    deferred: bool = False
     entry: Entry | None = None
     error: BaseException | None = None
 
@@ -97,6 +102,17 @@ class AuditLog:
     returns only once its own entry is committed. Under load that turns one commit per
     request into one per batch, without ever answering before the entry is durable.
 
+    A serving session may also *defer* routine entries (profile views, searches:
+    :meth:`submit`): they are queued and a background thread commits the queue every
+    ``interval`` seconds, so a read answers without waiting for a disk sync. The chain
+    is the same (entries are chained in the order they were queued, with the waiting
+    synchronous ones), a synchronous append commits everything queued before it, and
+    :meth:`close` commits what is left. What deferral gives up: on a hard crash (power
+    loss, ``kill -9``) the entries of the last interval are lost. If the warehouse
+    refuses a write the entries stay queued and are tried again; when the queue holds
+    :data:`MAX_QUEUED` entries, deferred appends wait for the commit like synchronous
+    ones.
+
     Args:
         key: Identifies the warehouse (one writer lock per warehouse per process, so
             two threads never chain onto the same head).
@@ -107,32 +123,108 @@ class AuditLog:
         self._queue_lock = threading.Lock()
         self._pending: list[_Pending] = []
         self._ready = False
+        self._flusher: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.failures = 0
 
     def append(self, engine: Engine, *, actor: str, role: str, action: str, target: str = "",
                outcome: str = ALLOWED, details: dict[str, Any] | None = None) -> Entry:
         """Append one entry (and move the chain's head); returns once it is committed."""
-        item = _Pending({"ts": dt.datetime.now(dt.UTC).replace(tzinfo=None), "actor": actor,
-                         "role": role, "action": action, "target": target, "outcome": outcome,
-                         "details": dict(details or {})})
-        with self._queue_lock:
-            self._pending.append(item)
-        with self._lock:
-            if item.entry is None and item.error is None:
-                with self._queue_lock:
-                    batch, self._pending = self._pending, []
-                try:
-                    if not self._ready:
-                        ensure_table(engine)
-                        self._ready = True
-                    for pending, entry in zip(batch, _write(engine, batch), strict=True):
-                        pending.entry = entry
-                except BaseException as exc:
-                    for pending in batch:
-                        pending.error = exc
+        item = self._enqueue(actor, role, action, target, outcome, details)
+        self._commit(engine, item)
         if item.error is not None:
             raise item.error
         assert item.entry is not None
         return item.entry
+
+    def submit(self, engine: Engine, *, actor: str, role: str, action: str, target: str = "",
+               outcome: str = ALLOWED, details: dict[str, Any] | None = None) -> None:
+        """Queue one entry for the background writer (or append it now if there is none,
+        or if the queue is full)."""
+        if self._flusher is None:
+            self.append(engine, actor=actor, role=role, action=action, target=target,
+                        outcome=outcome, details=details)
+            return
+        self._enqueue(actor, role, action, target, outcome, details, deferred=True)
+        with self._queue_lock:
+            full = len(self._pending) >= MAX_QUEUED
+        if full:
+            self._commit(engine, None)
+
+    def _enqueue(self, actor: str, role: str, action: str, target: str, outcome: str,
+                 details: dict[str, Any] | None, *, deferred: bool = False) -> _Pending:
+        item = _Pending({"ts": dt.datetime.now(dt.UTC).replace(tzinfo=None), "actor": actor,
+                         "role": role, "action": action, "target": target, "outcome": outcome,
+                         "details": dict(details or {})}, deferred=deferred)
+        with self._queue_lock:
+            self._pending.append(item)
+        return item
+
+    def _commit(self, engine: Engine, item: _Pending | None) -> None:
+        """Write everything queued (unless ``item`` was already written by another thread)."""
+        with self._lock:
+            if item is not None and (item.entry is not None or item.error is not None):
+                return
+            with self._queue_lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                if not self._ready:
+                    ensure_table(engine)
+                    self._ready = True
+                for pending, entry in zip(batch, _write(engine, batch), strict=True):
+                    pending.entry = entry
+            except BaseException as exc:
+                # deferred entries have no caller waiting: keep them for the next try;
+                # a waiting caller gets the error
+                with self._queue_lock:
+                    self._pending[:0] = [p for p in batch if p.deferred]
+                for pending in batch:
+                    if not pending.deferred:
+                        pending.error = exc
+                if item is None:
+                    raise
+
+    def defer(self, engine_for_thread: Callable[[], Engine], interval: float) -> None:
+        """Start the background writer: queued entries are committed every ``interval`` s."""
+        if self._flusher is not None:
+            return
+        self._stop.clear()
+
+        def run() -> None:
+            engine = engine_for_thread()
+            while not self._stop.is_set():
+                self._wake.wait(interval)
+                self._wake.clear()
+                try:
+                    self._commit(engine, None)
+                except Exception:  # kept queued, retried, counted
+                    self.failures += 1
+                    _log.exception("audit: writing queued entries failed; will retry")
+
+        self._flusher = threading.Thread(target=run, name="audit-writer", daemon=True)
+        self._flusher.start()
+
+    def flush(self, engine: Engine) -> None:
+        """Commit every queued entry now (before reading the log, so a reader sees
+        everything done before)."""
+        self._commit(engine, None)
+
+    @property
+    def queued(self) -> int:
+        with self._queue_lock:
+            return len(self._pending)
+
+    def close(self, engine: Engine) -> None:
+        """Stop the background writer and commit whatever is still queued."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None:
+            self._stop.set()
+            self._wake.set()
+            flusher.join()
+        self._commit(engine, None)
 
 
 def _tail(engine: Engine) -> tuple[int, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import re
 import secrets
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ KEY_PREFIX = "pk_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
+#: Bumped by every change to users or keys made in this process; a server may keep
+#: looked-up users while it is unchanged (no other process can write the warehouse
+#: while a server holds it).
+_generation = itertools.count(1)
+_current = [0]
 #: Verified against when the user does not exist, so a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("portrait-no-such-user")
 
@@ -50,6 +56,15 @@ class User:
     def as_dict(self) -> dict[str, Any]:
         return {"username": self.username, "role": self.role.value, "rm_id": self.rm_id,
                 "disabled": self.disabled, "created_at": self.created_at.isoformat(timespec="seconds")}
+
+
+def generation() -> int:
+    """Changes so far to users and keys in this process (see :func:`_changed`)."""
+    return _current[0]
+
+
+def _changed() -> None:
+    _current[0] = next(_generation)
 
 
 def ensure_tables(engine: Engine) -> None:
@@ -119,6 +134,7 @@ def add(engine: Engine, username: str, role: str, password: str, *, rm_id: str |
     now = _now()
     engine.execute("INSERT INTO users VALUES (?, ?, ?, ?, false, ?, NULL)",
                    [username, parsed.value, rm_id, hash_password(password), now])
+    _changed()
     return User(username, parsed, rm_id, False, now)
 
 
@@ -128,6 +144,7 @@ def disable(engine: Engine, username: str) -> User:
     engine.execute("UPDATE users SET disabled = true, disabled_at = ? WHERE username = ?",
                    [_now(), username])
     engine.execute("UPDATE api_keys SET revoked = true WHERE username = ?", [username])
+    _changed()
     return User(user.username, user.role, user.rm_id, True, user.created_at)
 
 
@@ -177,6 +194,7 @@ def new_api_key(engine: Engine, username: str) -> tuple[str, str]:
     key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     engine.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, false)",
                    [key_id, user.username, _key_hash(key), _now()])
+    _changed()
     return key_id, key
 
 

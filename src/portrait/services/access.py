@@ -27,6 +27,7 @@ from portrait.privacy import access, audit, tokens, users
 from portrait.privacy.access import Principal
 from portrait.privacy.roles import PERMISSIONS, Action, Role
 from portrait.services import workspace
+from portrait.services.customer_rows import CustomerRows, CustomerRowsHolder
 from portrait.services.snapshot_rows import RowsCache, SnapshotRows
 from portrait.store import Workspace, crypto
 from portrait.store.engine import Engine
@@ -37,6 +38,8 @@ from portrait.tags.plan import Plan
 T = TypeVar("T")
 #: How often a session looks for a newer tag snapshot.
 SNAPSHOT_RECHECK_S = 5.0
+#: Verified tokens a session keeps (forgotten all at once beyond this).
+MAX_KEPT_TOKENS = 10_000
 
 __all__ = ["Principal", "Session", "TokenGrant", "authenticate", "check", "login", "open_session",
            "operator", "using", "whoami"]
@@ -60,7 +63,10 @@ class Session:
         self._snapshot: dict[str, Any] | None = None
         self._snapshot_checked = -SNAPSHOT_RECHECK_S
         self._rows = RowsCache()
+        self._customer_rows = CustomerRowsHolder()
         self._memo: dict[str, tuple[float, Any]] = {}
+        self._users: dict[str, tuple[int, users.User]] = {}
+        self._tokens: dict[str, tokens.Claims] = {}
         anchor = self.engine()
         users.ensure_tables(anchor)
         audit.ensure_table(anchor)
@@ -102,6 +108,18 @@ class Session:
         """The snapshot's rows in memory, for keyed lookups (loaded on first use)."""
         return self._rows.get(self.engine(), snap, columns)
 
+    def load_customer_rows(self) -> CustomerRows:
+        """Load what profiles read about every customer into memory (a serving session)."""
+        return self._customer_rows.load(self.engine())
+
+    def customer_rows(self) -> CustomerRows | None:
+        """The in-memory customer rows, when this session loaded them."""
+        return self._customer_rows.get()
+
+    def customer_changed(self, customer_id: str) -> None:
+        """A customer's rows were written: read them from the warehouse from now on."""
+        self._customer_rows.changed(customer_id)
+
     def cached(self, key: str, ttl: float, load: Callable[[], T]) -> T:
         """A value kept for ``ttl`` seconds (small reference data such as the products)."""
         now = time.monotonic()
@@ -114,18 +132,69 @@ class Session:
             self._memo[key] = (now, value)
         return value
 
+    def verified(self, token: str) -> tokens.Claims:
+        """The claims of a valid token. A token once verified is kept (a client sends the
+        same token with every request) and only its expiry is checked again.
+
+        Raises:
+            AuthenticationError: Expired, tampered with, or not this workspace's.
+        """
+        with self._guard:
+            claims = self._tokens.get(token)
+        if claims is None:
+            claims = tokens.verify(self.secret, token)
+            with self._guard:
+                if len(self._tokens) >= MAX_KEPT_TOKENS:
+                    self._tokens.clear()
+                self._tokens[token] = claims
+        elif claims.expires_at <= dt.datetime.now(dt.UTC):
+            raise AuthenticationError("The access token has expired.",
+                                      hint="Log in again (POST /api/auth/token).")
+        return claims
+
+    def active_user(self, username: str) -> users.User:
+        """The enabled user ``username``, kept until users or keys change in this process.
+
+        Raises:
+            AuthenticationError: The user was removed or disabled.
+        """
+        current = users.generation()
+        with self._guard:
+            hit = self._users.get(username)
+        if hit is not None and hit[0] == current:
+            return hit[1]
+        user = users.active(self.engine(), username)
+        with self._guard:
+            self._users[username] = (current, user)
+        return user
+
     def sensitivities(self) -> dict[str, str]:
         """Tag name → sensitivity, for the whole catalog."""
         return {n: t.spec.sensitivity for n, t in self.plan().tags.items()}
 
     def record(self, principal: Principal, action: str, target: str = "",
                outcome: str = audit.ALLOWED, details: dict[str, Any] | None = None) -> audit.Entry:
-        """Append an audit entry for something the principal did (or was refused)."""
+        """Append an audit entry for something the principal did (or was refused);
+        returns once it is committed."""
         return self.audit_log.append(self.engine(), actor=principal.name, role=principal.role.value,
                                      action=action, target=target, outcome=outcome,
                                      details={"via": principal.via, **(details or {})})
 
+    def record_read(self, principal: Principal, action: str, target: str = "",
+                    details: dict[str, Any] | None = None) -> None:
+        """Audit a routine read (a profile view, a search). Committed before returning,
+        unless the session defers such entries (:meth:`defer_audit`)."""
+        self.audit_log.submit(self.engine(), actor=principal.name, role=principal.role.value,
+                              action=action, target=target,
+                              details={"via": principal.via, **(details or {})})
+
+    def defer_audit(self, interval: float) -> None:
+        """Commit routine reads' audit entries in the background every ``interval`` seconds
+        (a server's choice: see :class:`portrait.privacy.audit.AuditLog`)."""
+        self.audit_log.defer(self.engine, interval)
+
     def close(self) -> None:
+        self.audit_log.close(self.engine())
         with self._guard:
             for eng in self._engines:
                 eng.close()
@@ -190,8 +259,9 @@ def authenticate(session: Session, *, bearer: str | None = None,
                  api_key: str | None = None) -> Principal:
     """The principal behind a bearer token or an API key.
 
-    The user is looked up on every call, so disabling a user (or changing their role)
-    takes effect at once, whatever tokens they hold.
+    The user is looked up on every call (a session keeps the answer only until users
+    or keys change), so disabling a user (or changing their role) takes effect at once,
+    whatever tokens they hold.
 
     Raises:
         AuthenticationError: No credentials, or credentials that are not valid.
@@ -201,8 +271,8 @@ def authenticate(session: Session, *, bearer: str | None = None,
         user = users.user_for_key(engine, api_key)
         return Principal(user.username, user.role, user.rm_id, via="api_key")
     if bearer:
-        claims = tokens.verify(session.secret, bearer)
-        user = users.active(engine, claims.username)
+        claims = session.verified(bearer)
+        user = session.active_user(claims.username)
         return Principal(user.username, user.role, user.rm_id, via="token")
     raise AuthenticationError("Not authenticated.",
                               hint="Send `Authorization: Bearer <token>` (POST /api/auth/token) "

@@ -18,6 +18,7 @@ def list_entries(target: Session | Path | None, *, actor: Principal | None = Non
     principal = actor or operator()
     with using(target) as session:
         check(session, principal, Action.AUDIT_VIEW, "audit_log")
+        session.audit_log.flush(session.engine())
         found, total = audit.entries(session.engine(), limit=limit, offset=offset, actor=who,
                                      action=action, target=subject, outcome=outcome)
         return {"items": [e.as_dict() for e in found], "total": total, "limit": limit,
@@ -29,4 +30,5 @@ def verify(target: Session | Path | None, *, actor: Principal | None = None) -> 
     principal = actor or operator()
     with using(target) as session:
         check(session, principal, Action.AUDIT_VIEW, "audit_log")
+        session.audit_log.flush(session.engine())
         return audit.verify(session.engine())

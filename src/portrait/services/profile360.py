@@ -16,6 +16,7 @@ import decimal
 import functools
 import importlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,13 @@ from portrait.privacy import access, audit
 from portrait.privacy.access import Principal
 from portrait.privacy.rights import decrypt_customer
 from portrait.privacy.roles import Action, level
+from portrait.services import customer_rows
 from portrait.services.access import Session, check, using
 from portrait.store import lookup
 from portrait.store.layout import physical_columns
 from portrait.tags.spec import FAMILIES
 
-RECENT = 10
+RECENT = customer_rows.RECENT
 #: Tables a profile reads by customer (each through a lookup index once warmed).
 LOOKUP_TABLES = ("customers", "holdings", "events", "transactions", "consents")
 RECOMMEND_MODULE = "portrait.services.recommend"
@@ -42,21 +44,28 @@ PERSONA_TAGS = ("gender", "generation", "age_band", "value_tier", "lifecycle_sta
 _CONFIDENTIAL = level("confidential")
 
 
+def _whole(value: float) -> float | int:
+    return int(value) if value.is_integer() else value
+
+
+#: How a value becomes JSON (dates as ISO text, decimals as floats, whole floats as
+#: ints); any other type passes as it is. A profile converts ~200 values: one dict
+#: lookup each.
+_TO_PLAIN: dict[type, Callable[[Any], Any]] = {
+    dt.datetime: dt.datetime.isoformat, dt.date: dt.date.isoformat,
+    decimal.Decimal: float, float: _whole}
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    convert = _TO_PLAIN.get(type(value))
+    return value if convert is None else convert(value)
 
 
-#: Columns read for one profile, per table.
-_HOLDING_COLUMNS = ("holding_id", "product_id", "start_at", "end_at", "amount", "status")
-_EVENTS = ("ts", "channel", "type", "product_id")
-_TRANSACTIONS = ("ts", "amount", "channel", "kind", "counterparty")
-_CONSENTS = ("purpose", "granted", "ts", "source")
+#: Columns read for one profile, per table (the same the serving memory holds).
+_HOLDING_COLUMNS = customer_rows.HOLDINGS
+_EVENTS = customer_rows.EVENTS
+_TRANSACTIONS = customer_rows.TRANSACTIONS
+_CONSENTS = customer_rows.CONSENTS
 
 
 @functools.lru_cache(maxsize=64)
@@ -74,6 +83,13 @@ def _sql(table: str, columns: tuple[str, ...]) -> str:
 
 def _records(session: Session, table: str, names: tuple[str, ...], customer_id: str
              ) -> list[dict[str, Any]]:
+    """The customer's rows of ``table``: from the session's memory when it holds them
+    (a serving session; events and transactions then only the latest ones), else from
+    the warehouse."""
+    held = session.customer_rows()
+    rows = held.rows(table, customer_id) if held is not None else None
+    if rows is not None:
+        return rows
     return [dict(zip(names, row, strict=True))
             for row in session.engine().query(_sql(table, names), [customer_id])]
 
@@ -91,31 +107,60 @@ def _products(session: Session) -> dict[str, tuple[Any, ...]]:
 
 
 def _customer(session: Session, customer_id: str) -> dict[str, Any]:
-    names = tuple(c for c, _ in physical_columns(schema.table("customers")))
-    rows = session.engine().query(_sql("customers", names), [customer_id])
-    if not rows:
-        raise NotFoundError(f"Customer {customer_id!r} not found.",
-                            hint="Search with GET /api/customers?q=… or check the id.")
-    return decrypt_customer(session.cipher, dict(zip(names, rows[0], strict=True)))
+    held = session.customer_rows()
+    record = held.customer(customer_id) if held is not None else None
+    if record is None:
+        names = tuple(c for c, _ in physical_columns(schema.table("customers")))
+        rows = session.engine().query(_sql("customers", names), [customer_id])
+        if not rows:
+            raise NotFoundError(f"Customer {customer_id!r} not found.",
+                                hint="Search with GET /api/customers?q=… or check the id.")
+        record = dict(zip(names, rows[0], strict=True))
+    return decrypt_customer(session.cipher, record)
 
 
 def served_tags(session: Session, snap: dict[str, Any]) -> tuple[str, ...]:
     """The snapshot's covered catalog tags, in snapshot order (what a profile can show)."""
-    plan = session.plan()
-    return tuple(n for n in snap["tags"] if n not in snap["uncovered"] and n in plan.tags)
+    def names() -> tuple[str, ...]:
+        plan, uncovered = session.plan(), set(snap["uncovered"])
+        return tuple(n for n in snap["tags"] if n not in uncovered and n in plan.tags)
+
+    return session.cached(f"served-tags:{snap['table']}:{snap['built_at']}", 3600.0, names)
 
 
 def warm(session: Session) -> dict[str, Any]:
     """Prepare a serving session: lookup indexes on the tables a profile reads (built
-    once, kept in the warehouse) and the latest snapshot's rows in memory."""
+    once, kept in the warehouse, used for customers changed while serving), what a
+    profile reads about each customer (:mod:`portrait.services.customer_rows`) and the
+    latest snapshot's rows in memory."""
     for table in LOOKUP_TABLES:
         lookup.ensure_index(session.engine(), table)
+    records = session.load_customer_rows()
+    held = {"indexed": list(LOOKUP_TABLES), "customer_rows": len(records),
+            "customer_rows_bytes": records.nbytes}
     snap = session.snapshot()
     if snap is None:
-        return {"snapshot": None, "indexed": list(LOOKUP_TABLES)}
+        return {"snapshot": None, **held}
     rows = session.snapshot_rows(snap, served_tags(session, snap))
-    return {"snapshot": str(snap["table"]), "customers": len(rows), "bytes": rows.nbytes,
-            "indexed": list(LOOKUP_TABLES)}
+    return {"snapshot": str(snap["table"]), "customers": len(rows), "bytes": rows.nbytes, **held}
+
+
+def _layout(session: Session, snap: dict[str, Any], names: tuple[str, ...], clearance: str,
+            lang: str) -> tuple[tuple[tuple[str, str, str, str, str], ...], int]:
+    """((name, family, title, type, sensitivity) of the tags shown at this clearance, in
+    order), and how many are hidden. The same for every profile of a snapshot, so kept."""
+    def build() -> tuple[tuple[tuple[str, str, str, str, str], ...], int]:
+        plan, top = session.plan(), level(clearance)
+        shown = []
+        for name in names:
+            spec = plan.tags[name].spec
+            if level(spec.sensitivity) <= top:
+                shown.append((name, spec.family, spec.title.zh if lang == "zh" else spec.title.en,
+                              spec.type, spec.sensitivity))
+        return tuple(shown), len(names) - len(shown)
+
+    key = f"profile-layout:{snap['table']}:{snap['built_at']}:{clearance}:{lang}"
+    return session.cached(key, 3600.0, build)
 
 
 def _tags(session: Session, principal: Principal, customer_id: str, rm_id: str | None,
@@ -124,23 +169,16 @@ def _tags(session: Session, principal: Principal, customer_id: str, rm_id: str |
     snap = session.snapshot()
     if snap is None:
         return {}, {"as_of": None, "shown": 0, "hidden": 0, "uncovered": 0}
-    plan = session.plan()
     names = served_tags(session, snap)
     record = session.snapshot_rows(snap, names).row(customer_id)
     if record is None:  # joined after the snapshot's date
         return {}, {"as_of": snap["as_of"].isoformat(), "in_snapshot": False, "shown": 0,
                     "hidden": 0, "uncovered": len(snap["uncovered"])}
+    layout, hidden = _layout(session, snap, names, access.clearance(principal, rm_id), lang)
     families: dict[str, list[dict[str, Any]]] = {f: [] for f in FAMILIES}
-    hidden = 0
-    for name in names:
-        spec = plan.tags[name].spec
-        if not access.tag_visible(principal, spec.sensitivity, rm_id):
-            hidden += 1
-            continue
-        families[spec.family].append({
-            "name": name, "title": spec.title.zh if lang == "zh" else spec.title.en,
-            "value": _plain(record.get(name)), "type": spec.type,
-            "sensitivity": spec.sensitivity})
+    for name, family, title, kind, sensitivity in layout:
+        families[family].append({"name": name, "title": title, "value": _plain(record.get(name)),
+                                 "type": kind, "sensitivity": sensitivity})
     shown = {f: tags for f, tags in families.items() if tags}
     summary = {"as_of": snap["as_of"].isoformat(), "in_snapshot": True,
                "shown": sum(len(t) for t in shown.values()), "hidden": hidden,
@@ -255,9 +293,9 @@ def customer_profile(target: Session | Path | None, principal: Principal, custom
                        "tag_levels": list(access.visible_levels(principal, rm_id)),
                        "amounts": financial},
         }
-        session.record(principal, Action.CUSTOMERS_VIEW.value, subject,
-                       details={"pii": form, "tags_shown": tag_summary["shown"],
-                                "tags_hidden": tag_summary["hidden"]})
+        session.record_read(principal, Action.CUSTOMERS_VIEW.value, subject,
+                            details={"pii": form, "tags_shown": tag_summary["shown"],
+                                     "tags_hidden": tag_summary["hidden"]})
         return profile
 
 
@@ -285,7 +323,7 @@ def search(target: Session | Path | None, principal: Principal, query: str, *,
             pii, form = access.present_pii(principal, {"name": clear.get("name")}, row["rm_id"])
             items.append({"customer_id": row["customer_id"], "name": pii["name"], "pii": form,
                           "city": row["city"], "own_customer": access.owns(principal, row["rm_id"])})
-        session.record(principal, Action.CUSTOMERS_SEARCH.value, "customers",
-                       details={"results": total})
+        session.record_read(principal, Action.CUSTOMERS_SEARCH.value, "customers",
+                            details={"results": total})
         return {"items": items, "total": total, "limit": limit, "offset": offset}
 

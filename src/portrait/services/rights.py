@@ -38,6 +38,7 @@ def correct(target: Session | Path | None, customer_id: str, field: str, value: 
         subject = f"customer:{customer_id}"
         check(session, who, Action.CUSTOMERS_CORRECT, subject)
         fix = rights.correct(session.engine(), session.cipher, customer_id, field, value)
+        session.customer_changed(customer_id)
         change = ({"field": field, "pii": True} if fix.pii else
                   {"field": field, "pii": False, "before": fix.before, "after": fix.after})
         session.record(who, Action.CUSTOMERS_CORRECT.value, subject, details=change)
@@ -57,6 +58,7 @@ def erase(target: Session | Path | None, customer_id: str, *,
         subject = f"customer:{customer_id}"
         check(session, who, Action.CUSTOMERS_ERASE, subject)
         deleted = rights.erase(session.engine(), customer_id)
+        session.customer_changed(customer_id)
         left = rights.held_anywhere(session.engine(), customer_id)
         session.record(who, Action.CUSTOMERS_ERASE.value, subject,
                        details={"deleted": deleted, "left": left})

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from portrait.api.deps import PageDep, PrincipalDep, SessionDep
+from portrait.api.deps import PageDep, PrincipalDep, SessionDep, call
 from portrait.services import profile360, rights
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
@@ -27,10 +28,14 @@ def search(session: SessionDep, principal: PrincipalDep, page: PageDep,
 
 
 @router.get("/{customer_id}", summary="The customer's profile, as the caller may see it")
-def profile(session: SessionDep, principal: PrincipalDep, customer_id: CustomerId,
-            lang: Literal["en", "zh"] = "en", recommendations: bool = True) -> dict[str, Any]:
-    return profile360.customer_profile(session, principal, customer_id, lang=lang,
-                                       recommendations=recommendations)
+async def profile(session: SessionDep, principal: PrincipalDep, customer_id: CustomerId,
+                  lang: Literal["en", "zh"] = "en", recommendations: bool = True
+                  ) -> dict[str, Any]:
+    if recommendations:  # scoring reads the warehouse and the models: a worker thread
+        return await run_in_threadpool(profile360.customer_profile, session, principal,
+                                       customer_id, lang=lang, recommendations=True)
+    return await call(session, profile360.customer_profile, session, principal, customer_id,
+                      lang=lang, recommendations=False)
 
 
 @router.get("/{customer_id}/export", summary="Everything held on the customer (compliance)")
