@@ -103,6 +103,24 @@ def test_profile_in_chinese(live: Live) -> None:
     assert any("\u4e00" <= ch <= "\u9fff" for title in titles for ch in title)
 
 
+#: A campaign spec in block style (the matrix fills ``{role}`` in with ``str.format``).
+PLAN_SPEC = """\
+id: matrix_plan_{role}
+name: Matrix plan
+objective:
+  product: WM_FIX_1Y
+audience:
+  expression: gender = 'F'
+channels:
+  - channel: app_push
+    cost: 0.02
+templates:
+  zh: 理财非存款、产品有风险、投资须谨慎。
+  en: Wealth management products are not deposits; products carry risk; invest with caution.
+schedule:
+  start: 2026-01-05T10:00:00
+  end: 2026-01-19T18:00:00
+"""
 #: (method, path, JSON body, action, roles allowed); ``{own}``, ``{spare0}``… are filled in.
 ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str, set[str]]] = [
     ("GET", "/api/tags", None, "tags.view", set(ROLES)),
@@ -129,12 +147,18 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str, set[str]]] = [
      "audiences.export", {"marketer"}),
     ("GET", "/api/segments", None, "segments.view", {"analyst", "marketer"}),
     ("GET", "/api/models", None, "models.view", {"admin", "analyst", "compliance"}),
+    ("GET", "/api/models/no_such_model/evaluation", None, "models.view",
+     {"admin", "analyst", "compliance"}),
+    ("GET", "/api/models/no_such_model/fairness", None, "models.view",
+     {"admin", "analyst", "compliance"}),
     ("GET", "/api/campaigns", None, "campaigns.view", {"analyst", "marketer", "compliance"}),
+    ("POST", "/api/campaigns/plan", {"spec": PLAN_SPEC}, "campaigns.plan", {"marketer"}),
     ("POST", "/api/campaigns/no_such_campaign/launch", None, "campaigns.launch", {"marketer"}),
 ]
 #: What an allowed call may answer besides 200/201: the resource does not exist in this
-#: small workspace (no segments fitted, no such campaign) — but never 403.
-NOT_THERE = {"/api/segments": 404, "/api/campaigns/no_such_campaign/launch": 404}
+#: small workspace (no segments fitted, no models trained, no such campaign) — but never 403.
+NOT_THERE = {"/api/segments": 404, "/api/campaigns/no_such_campaign/launch": 404,
+             "/api/models/no_such_model/evaluation": 404, "/api/models/no_such_model/fairness": 404}
 
 
 def test_role_endpoint_matrix(live: Live) -> None:

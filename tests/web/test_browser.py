@@ -1,5 +1,5 @@
 """A real browser through the pages: login → search → persona → audience count → campaign
-dashboard, in Chinese and in English, with screenshots.
+dashboard → audit log, in Chinese and in English, with screenshots.
 
 Drives Debian's Chromium headless with Playwright (no browser download). Screenshots go to
 the test's output folder and to ``reports/screenshots/`` of the test workspace.
@@ -39,10 +39,11 @@ def browser() -> Any:
 
 TEXT = {
     "zh": {"login": "登录", "search": "客户查询", "persona": "客户360视图", "family": "基础属性",
-           "audience": "客群圈选", "meta": "位客户", "error": "第 1 行", "funnel": "转化漏斗"},
+           "audience": "客群圈选", "meta": "位客户", "error": "第 1 行", "funnel": "转化漏斗",
+           "audit": "审计日志", "verified": "哈希链完整"},
     "en": {"login": "Sign in", "search": "Customer search", "persona": "Customer 360", "family": "Basic",
            "audience": "Audience builder", "meta": "customers in the snapshot", "error": "At line 1",
-           "funnel": "Funnel"},
+           "funnel": "Funnel", "audit": "Audit log", "verified": "The chain holds"},
 }
 
 
@@ -125,6 +126,22 @@ def test_journey(site: Site, browser: Any, lang: str, tmp_path: Path) -> None:
                               ".map(id => !!Chart.getChart(document.getElementById(id)))")
         assert drawn == [True, True, True]
         shot("campaign")
+
+        # Compliance: the audit log, newest first, and the chain verified from the button.
+        page.click("header form button")
+        page.wait_for_url(f"{site.url}/login*")
+        page.fill("#username", "compliance")
+        page.fill("#password", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(f"{site.url}/customers*")
+        page.click("nav a[href='/audit']")
+        page.wait_for_selector("#audit-table")
+        assert page.locator("h1").inner_text() == text["audit"]
+        page.focus("#verify-button")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#verify-ok")
+        assert text["verified"] in page.locator("#verify-ok").inner_text()
+        shot("audit")
     finally:
         context.close()
 

@@ -20,7 +20,7 @@ def _get(client: httpx.Client, path: str, lang: str) -> httpx.Response:
 
 def test_pages_need_a_login(site: Site) -> None:
     for path in ("/customers", f"/customers/{site.bank.own}", "/tags", "/audiences", "/segments",
-                 "/campaigns", f"/campaigns/{site.campaign_id}"):
+                 "/campaigns", f"/campaigns/{site.campaign_id}", "/audit"):
         r = httpx.get(site.url + path, follow_redirects=False)
         assert r.status_code == 303, path
         assert r.headers["location"].startswith("/login?next=")
@@ -217,12 +217,12 @@ def test_nothing_is_loaded_from_elsewhere(site: Site) -> None:
     """No page, stylesheet, script or image served names a non-loopback http(s) URL."""
     pages = ["/login", "/customers", f"/customers?q={site.bank.own}", f"/customers/{site.bank.own}",
              "/tags", "/tags/aum", "/audiences", "/segments", "/campaigns",
-             f"/campaigns/{site.campaign_id}"]
+             f"/campaigns/{site.campaign_id}", "/audit", "/audit?verify=1"]
     assets: set[str] = set()
     with site.login("compliance", "en") as comp, site.login("marketer", "en") as mark:
         for path in pages:
             for lang in LANGS:
-                client = comp if path.startswith("/customers") else mark
+                client = comp if path.startswith(("/customers", "/audit")) else mark
                 r = _get(client, path, lang)
                 assert r.status_code == 200, (path, r.status_code)
                 assert not _external(r.text), (path, _external(r.text))

@@ -16,20 +16,24 @@ from portrait.errors import AccessDeniedError, PortraitError, UsageError
 from portrait.services import guarded as guarded_service
 from portrait.services import tag_catalog
 from portrait.services.access import Principal
-from portrait.web import render
+from portrait.web import error_text, render
 from portrait.web.auth import guarded, session_of, signed_in
 
 router = APIRouter(include_in_schema=False)
 MAX_EXPRESSION = 4000
 
 
-def _error(exc: PortraitError) -> dict[str, Any]:
-    """An error as the builder shows it: message, position and the caret excerpt."""
+def _error(request: Request, exc: PortraitError) -> dict[str, Any]:
+    """An error as the builder shows it: message (in the page's language, with the
+    service's English as ``detail`` when it has no translation), position, the caret
+    excerpt and the hint."""
+    tr = render.translator(request)
     lines = exc.message.splitlines()
     excerpt = "\n".join(lines[1:]) if getattr(exc, "line", None) else ""
-    return {"message": lines[0], "hint": exc.hint, "line": getattr(exc, "line", None),
-            "column": getattr(exc, "column", None), "excerpt": excerpt,
-            "kind": type(exc).__name__}
+    shown = error_text.shown(tr, PortraitError(lines[0], hint=exc.hint), kind=type(exc).__name__)
+    return {"message": shown.message, "detail": shown.detail, "hint": shown.hint,
+            "line": getattr(exc, "line", None), "column": getattr(exc, "column", None),
+            "excerpt": excerpt, "kind": type(exc).__name__}
 
 
 def _visible_tags(request: Request, principal: Principal) -> list[dict[str, Any]]:
@@ -45,9 +49,9 @@ def _page(request: Request, principal: Principal, expr: str, *, saved_message: s
         try:
             result = guarded_service.audience_count(session, principal, expr[:MAX_EXPRESSION])
         except AccessDeniedError as exc:
-            error = _error(exc)
+            error = _error(request, exc)
         except UsageError as exc:
-            error = _error(exc)
+            error = _error(request, exc)
     can_save = "audiences.save" in getattr(request.state, "permissions", ())
     return render.page(request, "audiences.html", {
         "expr": expr, "result": result, "error": error, "can_save": can_save,
@@ -70,8 +74,11 @@ def save(request: Request, name: Annotated[str, Form(max_length=64)],
         except AccessDeniedError:
             raise
         except UsageError as exc:
-            return _page(request, principal, expr, saved_message=exc.message.splitlines()[0],
-                         status=400)
+            shown = error_text.shown(render.translator(request),
+                                     PortraitError(exc.message.splitlines()[0]),
+                                     kind=type(exc).__name__)
+            message = shown.message if shown.detail is None else f"{shown.message} {shown.detail}"
+            return _page(request, principal, expr, saved_message=message, status=400)
         tr = render.translator(request)
         return _page(request, principal, expr, saved_message=tr("audiences.saved_ok", name=name))
     return guarded(request, "audiences", body)
@@ -88,8 +95,8 @@ def count(request: Request,
     try:
         result = guarded_service.audience_count(session_of(request), principal, expression)
     except AccessDeniedError as exc:
-        return JSONResponse(_error(exc), status_code=403)
+        return JSONResponse(_error(request, exc), status_code=403)
     except UsageError as exc:
-        return JSONResponse(_error(exc), status_code=400)
+        return JSONResponse(_error(request, exc), status_code=400)
     return JSONResponse({"count": result["count"], "as_of": result["as_of"], "ms": result["ms"]},
                         headers={"Cache-Control": "no-store"})

@@ -71,14 +71,11 @@ def guarded(request: Request, nav: str, body: Callable[[Principal], Response]) -
     try:
         return body(principal)
     except AccessDeniedError as exc:
-        return render.error_page(request, 403, "error.forbidden", exc.message, principal=principal,
-                                 hint=exc.hint)
+        return render.error_page(request, 403, "error.forbidden", exc, principal=principal)
     except NotFoundError as exc:
-        return render.error_page(request, 404, "error.not_found", exc.message, principal=principal,
-                                 hint=exc.hint)
+        return render.error_page(request, 404, "error.not_found", exc, principal=principal)
     except UsageError as exc:
-        return render.error_page(request, 400, "error.bad_request", exc.message, principal=principal,
-                                 hint=exc.hint)
+        return render.error_page(request, 400, "error.bad_request", exc, principal=principal)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -30,5 +30,9 @@ def tag(request: Request, name: str) -> Response:
     def body(principal: Principal) -> Response:
         lang = render.language(request)
         detail = tag_catalog.tag_detail(session_of(request), principal, name, lang=lang)
-        return render.page(request, "tag.html", {"tag": detail}, nav="tags", principal=principal)
+        tr = render.translator(request)
+        top = (detail.get("distribution") or {}).get("top") or []
+        labels = [tr.value(row["value"], name) for row in top]
+        return render.page(request, "tag.html", {"tag": detail, "dist_labels": labels}, nav="tags",
+                           principal=principal)
     return guarded(request, "tags", body)

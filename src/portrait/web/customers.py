@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from portrait.services import profile360
 from portrait.services.access import Principal
-from portrait.web import persona, render
+from portrait.web import error_text, persona, render
 from portrait.web.auth import guarded, session_of
 from portrait.web.i18n import Translator
 
@@ -40,9 +40,12 @@ def profile(request: Request, customer_id: str) -> Response:
         lang = render.language(request)
         data = profile360.customer_profile(session_of(request), principal, customer_id, lang=lang)
         tr = Translator(lang)
+        shelf = persona.shelf(data)
+        if shelf.get("detail"):
+            shelf["detail"] = error_text.message(tr, str(shelf["detail"])) or shelf["detail"]
         return render.page(request, "persona.html", {
             "profile": data, "card": persona.card(data), "families": persona.families(data),
-            "timeline": persona.timeline(data), "shelf": persona.shelf(data),
+            "timeline": persona.timeline(data), "shelf": shelf,
             "consents": persona.consents(data), "fmt": tr.value,
         }, nav="customers", principal=principal)
     return guarded(request, "customers", body)

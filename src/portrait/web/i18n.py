@@ -54,21 +54,42 @@ class Translator:
         text = self._messages.get(key, key)
         return text.format(**values) if values else text
 
-    def value(self, raw: Any) -> str:
-        """A tag value as shown: booleans and known codes translated, the rest as is."""
+    def value(self, raw: Any, tag: str | None = None) -> str:
+        """A tag value (or any code value) as shown: booleans and known codes translated,
+        the rest as is.
+
+        A code is looked up as ``tagcode.<tag>.<code>`` first when the tag is known (the
+        same code can mean different things: ``none`` is "never" for the login frequency
+        and "no income" for the income stability), then as ``code.<code>``; a code with
+        neither (a city, a product id) is shown raw.
+        """
         if raw is None:
             return self("value.none")
         if isinstance(raw, bool):
             return self("value.true" if raw else "value.false")
         if isinstance(raw, list | tuple):
-            return "、".join(self.value(v) for v in raw) if self.lang == "zh" else \
-                ", ".join(self.value(v) for v in raw)
+            if not raw:
+                return self("value.none")
+            return "、".join(self.value(v, tag) for v in raw) if self.lang == "zh" else \
+                ", ".join(self.value(v, tag) for v in raw)
         if isinstance(raw, float):
             return f"{raw:,.2f}"
         if isinstance(raw, int):
             return f"{raw:,}"
-        key = f"code.{raw}"
-        return self._messages.get(key, str(raw))
+        text = str(raw)
+        if tag:
+            found = self._messages.get(f"tagcode.{tag}.{text}")
+            if found is not None:
+                return found
+        return self._messages.get(f"code.{text}", text)
+
+    def label(self, prefix: str, raw: Any) -> str:
+        """``<prefix>.<raw>`` translated (an audit action, an outcome, a tag kind), else raw."""
+        text = "" if raw is None else str(raw)
+        return self._messages.get(f"{prefix}.{text}", text)
+
+    def has(self, key: str) -> bool:
+        return key in self._messages
 
     def title(self, spec_title: Any) -> str:
         """A tag title (an object with ``en`` and ``zh``, or a mapping) in this language."""

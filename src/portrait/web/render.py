@@ -18,8 +18,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from portrait.errors import PortraitError
 from portrait.services.access import Principal
-from portrait.web import i18n
+from portrait.web import error_text, i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Menu items: (key, path, the permission a role needs to see the item).
@@ -29,6 +30,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("audiences", "/audiences", "audiences.count"),
     ("segments", "/segments", "segments.view"),
     ("campaigns", "/campaigns", "campaigns.view"),
+    ("audit", "/audit", "audit.view"),
 )
 
 
@@ -92,8 +94,11 @@ def page(request: Request, template: str, context: dict[str, Any], *, nav: str =
     return response
 
 
-def error_page(request: Request, status: int, title_key: str, message: str, *,
-               principal: Principal | None = None, hint: str | None = None) -> HTMLResponse:
-    """The page for a refusal (403), a missing thing (404) or a bad request (400)."""
-    return page(request, "error.html", {"status": status, "title_key": title_key, "message": message,
-                                        "hint": hint}, principal=principal, status=status)
+def error_page(request: Request, status: int, title_key: str, error: PortraitError, *,
+               principal: Principal | None = None) -> HTMLResponse:
+    """The page for a refusal (403), a missing thing (404) or a bad request (400): the
+    service's message in the page's language (:mod:`portrait.web.error_text`)."""
+    shown = error_text.shown(translator(request), error)
+    return page(request, "error.html", {"status": status, "title_key": title_key,
+                                        "message": shown.message, "detail": shown.detail,
+                                        "hint": shown.hint}, principal=principal, status=status)

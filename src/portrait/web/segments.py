@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from portrait.errors import NotFoundError
 from portrait.services import guarded as guarded_service
 from portrait.services.access import Principal
-from portrait.web import render
+from portrait.web import error_text, render
 from portrait.web.auth import guarded, session_of
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +23,8 @@ def segments(request: Request) -> Response:
             data = guarded_service.segment_cards(session_of(request), principal, lang=lang)
         except NotFoundError as exc:
             data = None
-            missing = exc.hint or exc.message
+            tr = render.translator(request)
+            missing = error_text.hint(tr, exc.hint) or error_text.shown(tr, exc).message
         chart = None
         if data:
             cards = data["cards"]

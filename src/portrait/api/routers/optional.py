@@ -15,8 +15,9 @@ from fastapi import FastAPI
 ROUTERS: dict[str, tuple[str, ...]] = {
     "portrait.api.routers.audiences": ("portrait.services.guarded", "portrait.services.secured"),
     "portrait.api.routers.segments": ("portrait.services.guarded",),
-    "portrait.api.routers.models": ("portrait.services.secured",),
-    "portrait.api.routers.campaigns": ("portrait.services.guarded", "portrait.services.secured"),
+    "portrait.api.routers.models": ("portrait.services.secured", "portrait.services.model_reports"),
+    "portrait.api.routers.campaigns": ("portrait.services.guarded", "portrait.services.secured",
+                                       "portrait.services.campaign_upload"),
 }
 
 

@@ -25,6 +25,13 @@
     var text = document.createElement("div");
     text.textContent = err.message;
     div.appendChild(text);
+    if (err.detail) {
+      var detail = document.createElement("div");
+      detail.className = "small muted";
+      detail.lang = "en";
+      detail.textContent = err.detail;
+      div.appendChild(detail);
+    }
     if (err.line) {
       var at = document.createElement("div");
       at.className = "small";
