@@ -100,6 +100,7 @@ def baseline(ws_path: Path, ids: list[str], n: int) -> tuple[list[float], float]
     session = access.open_session(ws_path)
     who = Principal("bench-analyst", Role.ANALYST)
     try:
+        session.defer_audit(0.02)  # as the server does by default
         profile360.warm(session)
         snap = session.snapshot()
         assert snap is not None

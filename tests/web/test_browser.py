@@ -152,3 +152,27 @@ def test_journey(site: Site, browser: Any, lang: str, tmp_path: Path) -> None:
     for path in shots:
         assert path.stat().st_size > 5_000
         shutil.copy(path, keep / path.name)
+
+
+def test_campaign_html_report_renders_offline(site: Site, browser: Any, tmp_path: Path) -> None:
+    """The evaluation's HTML report (written by ``portrait campaign evaluate``) opens from
+    disk with no network: charts are inline SVG, nothing is fetched."""
+    report = site.bank.root / "reports" / f"campaign-{site.campaign_id}.html"
+    assert report.exists()
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if not r.url.startswith("file://") else None)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(report.as_uri())
+        assert site.campaign_id in page.content()
+        charts = page.locator("svg")
+        assert charts.count() >= 1
+        box = charts.first.bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 50
+        page.screenshot(path=str(tmp_path / "campaign-report.png"), full_page=True)
+    finally:
+        context.close()
+    assert fetched == [] and errors == []

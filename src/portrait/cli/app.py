@@ -187,6 +187,8 @@ def _serve_demo(root: Path, host: str, port: int) -> None:
     render.console.print(f"Serving the demo on [bold]http://{host}:{port}/[/] (Ctrl-C to stop). Logins:")
     for login in logins:
         own = f" — own customer: /customers/{login['own_customer']}" if login.get("own_customer") else ""
+        if login["role"] == "compliance":
+            own = " — audit log: /audit (verify the chain there)"
         render.console.print(f"  {login['role']}: {login['username']} / {login['password']}{own}",
                              markup=False, highlight=False)
     demo_serve.serve(root, host=host, port=port)
