@@ -33,7 +33,7 @@ def test_multi_arm_binary_and_continuous(three_arms: Path) -> None:
     assert out["arms"]["ctl"] == {"n": 10, "outcomes": {"converted": {"mean": 0.2},
                                                         "amount": {"mean": 24.5}}}
     a = out["arms"]["A"]["outcomes"]["converted"]
-    assert set(a) == {"mean", "diff", "ci95", "p_value", "relative_lift"}
+    assert set(a) == {"mean", "diff", "ci95", "p_value", "p_value_holm", "relative_lift"}
     assert a["mean"] == 0.5 and a["diff"] == pytest.approx(0.3)
     assert a["relative_lift"] == pytest.approx(1.5)
     lo, hi = confint_proportions_2indep(5, 10, 2, 10, method="newcomb", compare="diff")
@@ -67,3 +67,23 @@ def test_errors_name_file_and_column(tmp_path: Path, three_arms: Path) -> None:
         evaluate_file(text, "arm", ["y"])
     with pytest.raises(UsageError, match="does not exist"):
         evaluate_file(tmp_path / "missing.csv", "arm", ["y"])
+
+
+def test_several_arms_get_holm_adjusted_p_values(three_arms: Path) -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    out = evaluate_file(three_arms, "group", ["converted", "amount"], control="ctl").as_dict()
+    assert "p_value_holm" not in out["arms"]["ctl"]["outcomes"]["converted"]
+    for outcome in ("converted", "amount"):
+        raw = [out["arms"][a]["outcomes"][outcome]["p_value"] for a in ("A", "B")]
+        expected = multipletests(raw, method="holm")[1]
+        got = [out["arms"][a]["outcomes"][outcome]["p_value_holm"] for a in ("A", "B")]
+        assert got == pytest.approx(list(expected))
+        assert all(g >= r for g, r in zip(got, raw, strict=True))
+
+
+def test_one_treatment_arm_is_not_adjusted(tmp_path: Path) -> None:
+    path = _write(tmp_path / "ab.csv", ["arm,y", "control,0", "control,1", "t,1", "t,1"])
+    res = evaluate_file(path, "arm", ["y"])
+    assert not res.adjusted and res.multiplicity is None
+    assert "p_value_holm" not in res.as_dict()["arms"]["t"]["outcomes"]["y"]

@@ -33,6 +33,8 @@ def test_experiment_evaluate_json_and_table(tmp_path: Path) -> None:
                               "--outcome", "converted"])
     assert res.exit_code == 0, res.output
     assert "email" in res.stdout and "relative lift" in res.stdout
+    assert "Holm p" in res.stdout and "Holm step-down" in res.stdout  # two arms: adjusted
+    assert email["p_value"] <= email["p_value_holm"] <= 1
 
 
 def test_experiment_missing_column_exits_2(tmp_path: Path) -> None:

@@ -3,13 +3,15 @@
 The file has one row per unit, a column naming its arm and one column per outcome.
 Every non-control arm is compared with the control arm on every outcome with the
 statistics of :mod:`portrait.campaign.stats`: 0/1 (or true/false) outcomes as
-proportions, other numeric outcomes as means. No multiplicity correction is applied:
-each arm's p-value is for its own comparison with control.
+proportions, other numeric outcomes as means. Each arm's ``p_value`` is for its own
+comparison with control; with more than one treatment arm, the arms' p-values of each
+outcome also form one family adjusted by Holm's step-down method (``p_value_holm``): a
+bank looking for "the arm that worked" among several must read the adjusted value.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from portrait.campaign.stats import Comparison, compare, is_binary
+from portrait.campaign.stats import Comparison, compare, holm, is_binary
 from portrait.errors import DataRejectedError, UsageError
 
+#: How the p-values of several arms are adjusted (stated in the human output).
+MULTIPLICITY = ("Holm step-down adjustment of the p-values across the {arms} treatment arms, "
+                "per outcome (family-wise error rate 5%)")
 #: Control values tried, in order, when none is given.
 DEFAULT_CONTROLS = ("control", "Control", "CONTROL", "0", "false", "False", "C")
 
@@ -31,6 +36,8 @@ class ArmResult:
     n: int
     means: dict[str, float]
     comparisons: dict[str, Comparison]
+    #: outcome → Holm-adjusted p-value (only with more than one treatment arm)
+    holm: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,18 @@ class ExperimentResult:
     control: str
     outcomes: dict[str, str]  # outcome → "binary" | "continuous"
     arms: dict[str, ArmResult]
+
+    @property
+    def adjusted(self) -> bool:
+        """Whether the p-values were adjusted for several arms (more than one treatment arm)."""
+        return sum(1 for a in self.arms if a != self.control) > 1
+
+    @property
+    def multiplicity(self) -> str | None:
+        """The adjustment method in words, or None with a single treatment arm."""
+        if not self.adjusted:
+            return None
+        return MULTIPLICITY.format(arms=len(self.arms) - 1)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of ``portrait experiment evaluate --json``."""
@@ -55,6 +74,8 @@ class ExperimentResult:
                 else:
                     outcomes[name] = {"mean": mean, "diff": cmp.diff, "ci95": list(cmp.ci95),
                                       "p_value": cmp.p_value, "relative_lift": cmp.relative_lift}
+                    if name in res.holm:
+                        outcomes[name]["p_value_holm"] = res.holm[name]
             arms[arm] = {"n": res.n, "outcomes": outcomes}
         return {"control": self.control, "arms": arms}
 
@@ -153,7 +174,20 @@ def evaluate_table(table: pa.Table, treatment: str, outcomes: list[str], *,
                         f"Cannot compare arm {arm!r} with {ctrl!r} on {name!r} in {path}: {exc}."
                     ) from exc
         results[arm] = ArmResult(int(mask.sum()), means, comparisons)
-    return ExperimentResult(str(path), treatment, ctrl, kinds, results)
+    return ExperimentResult(str(path), treatment, ctrl, kinds, adjust(results, ctrl, list(data)))
+
+
+def adjust(arms: dict[str, ArmResult], control: str, outcomes: list[str]) -> dict[str, ArmResult]:
+    """Add Holm-adjusted p-values per outcome across the treatment arms (when more than one)."""
+    treated = [a for a in arms if a != control]
+    if len(treated) < 2:
+        return arms
+    adjusted: dict[str, dict[str, float | None]] = {a: {} for a in treated}
+    for name in outcomes:
+        for arm, p in zip(treated, holm([arms[a].comparisons[name].p_value for a in treated]),
+                          strict=True):
+            adjusted[arm][name] = p
+    return {a: replace(r, holm=adjusted[a]) if a in adjusted else r for a, r in arms.items()}
 
 
 def evaluate_file(path: Path, treatment: str, outcomes: list[str], *,
