@@ -63,8 +63,9 @@ def train_warehouse(as_of: list[str] | None, horizon: str, group: list[str] | No
         render.emit_json(result)
         return
     splits = sorted({m["split"] for m in result["models"]})
-    table = Table(title=f"Trained on {', '.join(result['as_of'])}, horizon "
-                        f"{result['horizon_days']} d, split {'/'.join(splits)} (AUC; ρ for value)")
+    period = (f"Trained on {', '.join(result['as_of'])}, horizon {result['horizon_days']} d"
+              if result["as_of"] else "Trained on campaign outcomes")
+    table = Table(title=f"{period}, split {'/'.join(splits) or '—'} (AUC; ρ for value)")
     table.add_column("model", no_wrap=True)
     for col in ("test", "AUC", "logit", "segm.", "PR-AUC", "lift10", "fair"):
         table.add_column(col, justify="right")
@@ -81,6 +82,13 @@ def train_warehouse(as_of: list[str] | None, horizon: str, group: list[str] | No
                       _f3(bl.get("logistic", {}).get("auc")), _f3(bl.get("segment_rate", {}).get("auc")),
                       _f3(mt.get("pr_auc")), f"{mt.get('lift_top_decile', 0):.1f}", fair)
     render.console.print(table)
+    responses = result.get("responses") or {}
+    for m in result["models"]:
+        if m["kind"] == "response":
+            render.console.print(f"{m['name']}: campaigns {', '.join(m['campaigns'])} "
+                                 f"({m['split']} split)", highlight=False)
+    for cid, why in responses.get("left_out", {}).items():
+        render.console.print(f"[yellow]campaign left out[/] {cid}: {why}", highlight=False)
     for name, why in result["skipped"].items():
         render.console.print(f"[yellow]skipped[/] {name}: {why}", highlight=False)
     if result["scored"]:
@@ -123,11 +131,19 @@ def show_cmd(name: NameArg, version: Annotated[str | None, typer.Option(
     render.console.print(f"[bold]libraries[/]: {meta['library_versions']}", highlight=False)
 
 
-def evaluate_cmd(name: NameArg, workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+def evaluate_cmd(name: NameArg, as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Re-score the model on this date YYYY-MM-DD (features as of it, outcomes "
+                        "in the model's horizon after it) beside its stored figures.")] = None,
+                 workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """The evaluation report: metrics beside baselines, reliability table, fairness."""
-    rep = render.run(lambda: models_service.evaluate(workspace_path, name), as_json=as_json)
+    day = parse_date(as_of)
+    rep = render.run_with_progress(
+        lambda bar: models_service.evaluate(workspace_path, name, day, progress=bar), as_json=as_json)
     if as_json:
         render.emit_json(rep)
+        return
+    if "at_date" in rep:
+        _print_at_date(rep)
         return
     table = Table(title=f"{name} {rep['version']}: tested on {', '.join(rep['test_dates'])} "
                         f"({rep['split']}, {rep['n_test']:,} rows)")
@@ -148,6 +164,32 @@ def evaluate_cmd(name: NameArg, workspace_path: WorkspaceOpt = None, as_json: Js
         render.console.print(rel)
     _print_fairness(rep["fairness"])
     render.console.print("top features: " + ", ".join(rep["top_features"]), highlight=False)
+
+
+def _print_at_date(rep: dict[str, Any]) -> None:
+    """A model's figures on a later date beside those stored at training time."""
+    at = rep["at_date"]
+    table = Table(title=f"{rep['name']} {rep['version']} as of {at['as_of']} (outcomes to "
+                        f"{at['window'][1]}, {at['n']:,} rows) vs. stored (tested on "
+                        f"{', '.join(rep['test_dates'])})")
+    for col in ("metric", f"as of {at['as_of']}", "stored", "change"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    keys = ("auc", "pr_auc", "lift_top_decile", "brier", "base_rate", "positives", "n",
+            "rmse", "mae", "r2", "spearman")
+    for k in keys:
+        new, old = at["metrics"].get(k), rep["metrics"].get(k)
+        if new is None and old is None:
+            continue
+        change = new - old if isinstance(new, int | float) and isinstance(old, int | float) else None
+        shown = "" if change is None else f"{change:+,}" if isinstance(change, int) else f"{change:+.4f}"
+        table.add_row(k, _f(new), _f(old), shown)
+    render.console.print(table)
+    for note in at["notes"]:
+        render.console.print(f"[yellow]note[/] {note}", highlight=False)
+    _print_fairness(at["fairness"])
+    stored_flag, now_flag = rep["fairness"].get("flagged"), at["fairness"].get("flagged")
+    render.console.print(f"fairness flagged: {'yes' if now_flag else 'no'} as of {at['as_of']} "
+                         f"({'yes' if stored_flag else 'no'} at training)", highlight=False)
 
 
 def _print_fairness(audit: dict[str, Any]) -> None:

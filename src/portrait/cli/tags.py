@@ -39,13 +39,18 @@ def build_cmd(
         "--incremental/--full",
         help="Carry static tags over from the earlier snapshot when nothing they read changed "
              "(default), or recompute every tag.")] = True,
+    score: Annotated[bool, typer.Option(
+        "--score/--no-score",
+        help="Re-score the new snapshot with the registered models when it is the latest "
+             "(default), or leave its model tags empty until `portrait models score`.")] = True,
     catalog: CatalogOpt = None, workspace_path: WorkspaceOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Compute the tag snapshot as of a date and publish it atomically."""
     day = parse_date(as_of)
     report = render.run_with_progress(
         lambda bar: service.build_tags(workspace_path, as_of=day, only=only, catalogs=catalog,
-                                       engine=engine, progress=bar, incremental=incremental),
+                                       engine=engine, progress=bar, incremental=incremental,
+                                       score=score),
         as_json=as_json)
     if as_json:
         render.emit_json(report.as_dict())
@@ -66,6 +71,11 @@ def build_cmd(
         render.console.print(f"{len(report.carried)} static tags carried over from the snapshot as of "
                              f"{report.carried_from} (their inputs are unchanged): "
                              f"{', '.join(report.carried)}.")
+    if report.rescored:
+        render.console.print(f"Re-scored with {len(report.rescored)} registered models: "
+                             f"{', '.join(report.rescored)}.", highlight=False)
+    elif report.rescore_note and report.rescore_note != "no registered models":
+        render.console.print(f"Model tags not re-scored: {report.rescore_note}.", highlight=False)
 
 
 @app.command("list")

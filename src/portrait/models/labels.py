@@ -5,7 +5,9 @@ the snapshot as of T; features never come from here (they are the snapshot itsel
 
 * **Adoption** of a product category: the customer did not hold the category at T (no
   holding of it started on or before T and still open after T) and a holding of it
-  starts in (T, T+h]. Holders at T are not in the population.
+  starts in (T, T+h], or a campaign whose objective product is of the category recorded
+  a ``converted`` response from them dated in (T, T+h] (a sale the bank's extract may not
+  show as a holding yet; see ``docs/decisions.md``). Holders at T are not in the population.
 * **Churn**: among customers with an account open at T, either every such account is
   closed by T+h, or the customer goes *dormant*: fewer than ``min_txns`` transactions
   they made themselves (not the bank's own ``system`` entries) in (T, T+h] **and**
@@ -76,21 +78,47 @@ def check_window(engine: Engine, kind: str, as_of: dt.date, horizon_days: int) -
             hint="Choose an earlier --as-of date or a shorter --horizon.")
 
 
+#: The campaign layer's table of planned campaigns (its ``spec`` JSON names the objective).
+CAMPAIGNS = "campaigns"
+
+
 def adoption(engine: Engine, snapshot: str, as_of: dt.date, horizon_days: int) -> pd.DataFrame:
     """Per customer of the snapshot and product category: ``held`` at T, ``adopted`` in (T, T+h].
 
+    A recorded campaign conversion (a ``converted`` response, dated by its own time or
+    else its contact's, in (T, T+h]) adopts the category of the campaign's objective
+    product even when no holding row appears.
+
     Returns:
-        Columns customer_id, category, held (bool), adopted (bool); one row per pair
-        that has any holding (pairs without one are neither held nor adopted).
+        Columns customer_id, category, held (bool), adopted (bool), by_response (adopted
+        only through a campaign conversion); one row per pair that has any holding or
+        recorded conversion (other pairs are neither held nor adopted).
     """
     stop = as_of + dt.timedelta(days=horizon_days)
-    sql = (
+    people = f"(SELECT customer_id FROM {_table(snapshot)})"
+    held = (
         "SELECT h.customer_id, p.category, "
         "bool_or((h.start_at IS NULL OR h.start_at <= ?) AND (h.end_at IS NULL OR h.end_at > ?)) "
         "AS held, bool_or(h.start_at > ? AND h.start_at <= ?) AS adopted "
         f"FROM holdings h JOIN products p USING (product_id) "
-        f"WHERE h.customer_id IN (SELECT customer_id FROM {_table(snapshot)}) GROUP BY ALL")
-    return engine.query_arrow(sql, [as_of, as_of, as_of, stop]).to_pandas()
+        f"WHERE h.customer_id IN {people} GROUP BY ALL")
+    params: list[object] = [as_of, as_of, as_of, stop]
+    if not engine.has_table(CAMPAIGNS):
+        frame = engine.query_arrow(held, params).to_pandas()
+        frame["by_response"] = False
+        return frame
+    converted = (
+        "SELECT DISTINCT r.customer_id, p.category FROM responses r "
+        f"JOIN contacts c USING (contact_id) JOIN {_table(CAMPAIGNS)} g USING (campaign_id) "
+        "JOIN products p ON p.product_id = json_extract_string(g.spec, '$.objective.product') "
+        "WHERE r.outcome = 'converted' AND CAST(coalesce(r.ts, c.ts) AS DATE) > ? "
+        f"AND CAST(coalesce(r.ts, c.ts) AS DATE) <= ? AND r.customer_id IN {people}")
+    sql = (f"WITH h AS ({held}), v AS ({converted}) "
+           "SELECT customer_id, category, coalesce(h.held, false) AS held, "
+           "coalesce(h.adopted, false) OR v.category IS NOT NULL AS adopted, "
+           "NOT coalesce(h.adopted, false) AND v.category IS NOT NULL AS by_response "
+           "FROM h FULL JOIN v USING (customer_id, category) ORDER BY customer_id, category")
+    return engine.query_arrow(sql, [*params, as_of, stop]).to_pandas()
 
 
 def churn(engine: Engine, snapshot: str, as_of: dt.date, horizon_days: int,

@@ -90,8 +90,10 @@ def _split(ts: TrainSet) -> tuple[str, np.ndarray, np.ndarray]:
     return f"cv{FOLDS}", np.arange(len(ts.y)), np.arange(len(ts.y))
 
 
-def _audit(score: np.ndarray, y: np.ndarray, frame: pd.DataFrame,
-           protected: list[str]) -> dict[str, Any]:
+def fairness_audit(score: np.ndarray, y: np.ndarray, frame: pd.DataFrame,
+                   protected: list[str]) -> dict[str, Any]:
+    """The fairness audit of scores on rows of ``frame`` by each protected attribute present
+    (age in bands — under 30, 30-44, 45-59, 60+ — when there is no generation)."""
     groups = {p: frame[p].tolist() for p in protected if p in frame and p != "age"}
     if "age" in protected and "generation" not in groups and "age" in frame:
         groups["age_band"] = pd.cut(pd.to_numeric(frame["age"], errors="coerce"),
@@ -133,7 +135,7 @@ def train_binary(ts: TrainSet, plan: Plan, features: list[str], protected: list[
     return Trained(
         ts.target, kind, model, specs, split, _dates(ts, train), _dates(ts, test),
         len(train), len(test), report, baselines,
-        _audit(scores["model"], yt, ts.frame.iloc[test], protected),
+        fairness_audit(scores["model"], yt, ts.frame.iloc[test], protected),
         _by_tag(model.importance(), specs), data_hash(x.iloc[train], y[train]))
 
 
@@ -163,7 +165,7 @@ def train_value(ts: TrainSet, plan: Plan, features: list[str], protected: list[s
     return Trained(
         ts.target, "value", model, specs, split, _dates(ts, train), _dates(ts, test),
         len(train), len(test), report, baselines,
-        _audit(pred, top, ts.frame.iloc[test], protected),
+        fairness_audit(pred, top, ts.frame.iloc[test], protected),
         _by_tag(model.importance(), specs), data_hash(x.iloc[train], ts.y[train]),
         {"target": "log1p(aum as of T+h)", "top_decile_share_caught":
          float(top[metrics.top_share_mask(pred)].mean()) if len(top) else float("nan")})

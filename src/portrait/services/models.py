@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from portrait.errors import NotFoundError, UsageError
-from portrait.models import labels, registry, trainset, writeback
+from portrait.models import labels, reevaluate, registry, trainset, writeback
 from portrait.models.features import (
     FeatureSpec,
     TagChoice,
@@ -40,7 +40,9 @@ SEGMENT_TAGS = ("segment", "value_tier", "lifecycle_stage", "aum_band")
 _HORIZON = re.compile(r"^(\d+)\s*([dwmy])$")
 
 
-class _Quiet:
+class Quiet:
+    """A progress sink that shows nothing (callers without a progress bar)."""
+
     def start(self, description: str, total: int | None = None) -> None: ...
 
     def advance(self, amount: int = 1) -> None: ...
@@ -59,7 +61,14 @@ def _config(ws: Workspace) -> dict[str, Any]:
     return dict(ws.config.get("models", {}))
 
 
-def _ensure_snapshots(ws_path: Path | None, days: Sequence[dt.date], progress: Any) -> list[dt.date]:
+def ensure_snapshots(ws_path: Path | None, days: Sequence[dt.date], progress: Any, *,
+                     score: bool = False) -> list[dt.date]:
+    """Build the tag snapshots as of ``days`` that are missing; returns the dates built.
+
+    Args:
+        score: Re-score a new snapshot that becomes the latest with the registered models
+            (training leaves it off: it scores with the new models when it is done).
+    """
     ws = workspace.open_(ws_path)
     eng = ws.engine()
     try:
@@ -69,11 +78,11 @@ def _ensure_snapshots(ws_path: Path | None, days: Sequence[dt.date], progress: A
         eng.close()
     for d in missing:
         progress.start(f"Building tags as of {d}", total=None)
-        tags_service.build_tags(ws_path, as_of=d)
+        tags_service.build_tags(ws_path, as_of=d, score=score)
     return missing
 
 
-def _segment_tag(plan: Plan, features: list[str]) -> str | None:
+def segment_tag(plan: Plan, features: list[str]) -> str | None:
     return next((t for t in SEGMENT_TAGS if t in features and t in plan.tags), None)
 
 
@@ -83,29 +92,73 @@ def _median_amounts(eng: Engine, until: dt.date) -> dict[str, float]:
     return {r[0]: float(r[1]) for r in rows if r[1] is not None}
 
 
+def tag_choice(eng: Engine, plan: Plan, dates: Sequence[dt.date], cfg: Mapping[str, Any]) -> TagChoice:
+    """The features (tags present and covered in every snapshot as of ``dates``) and the
+    protected attributes kept aside for the fairness audit."""
+    snaps = [trainset.snapshot_of(eng, d) for d in dates]
+    uncovered: set[str] = set().union(*[set(s["uncovered"]) for s in snaps])
+    present: set[str] = set.intersection(*[set(s["tags"]) for s in snaps])
+    return choose_tags(plan, [t for t in plan.tags if t in present], uncovered,
+                       cfg.get("allow_protected", []), labels.undated_tables(eng))
+
+
+def summary(name: str, version: str, trained: Trained, seconds: float) -> dict[str, Any]:
+    """One trained model's line in the result of :func:`train_all`."""
+    return {"name": name, "version": version, "kind": trained.kind, "split": trained.split,
+            "n_train": trained.n_train, "n_test": trained.n_test,
+            "metrics": headline(trained.metrics),
+            "baselines": {k: headline(v) for k, v in trained.baselines.items()},
+            "fairness_flagged": trained.fairness.get("flagged", False),
+            "top_features": list(trained.importance)[:5], "train_seconds": seconds}
+
+
 def train_all(ws_path: Path | None, *, as_of: Sequence[dt.date] | None = None,
               horizon: str = DEFAULT_HORIZON, groups: Mapping[str, Sequence[str]] | None = None,
               only: Sequence[str] | None = None, score: bool = True,
               progress: Any = None) -> dict[str, Any]:
     """Train every warehouse model: one propensity model per product category (plus any
-    ``groups`` of categories), churn and value; register them and write their scores back.
+    ``groups`` of categories), churn, value, and one campaign response model per objective
+    category of the launched campaigns; register them and write their scores back.
 
     Args:
         as_of: Training as-of dates (default: the data's end minus 3, 2 and 1 horizons);
-            with two or more, the latest is the test date.
-        horizon: Outcome window after each date (``90d``, ``12m`` …).
+            with two or more, the latest is the test date. Response models take their
+            dates from the campaigns instead.
+        horizon: Outcome window after each date (``90d``, ``12m`` …); a response model's
+            window is its campaigns' attribution window.
         groups: Extra adoption targets over several categories, e.g. {"credit": ["loan",
             "credit_card"]} (label: adopts any of them; population: holds none).
-        only: Train just these model names.
+        only: Train just these model names (``response_<category>`` included).
         score: Write the scores into the latest snapshot afterwards.
 
     Returns:
         ``{"horizon_days", "as_of", "models": [{name, version, metrics…}], "skipped":
-        {name: why}, "scored": {...}, "seconds"}``.
+        {name: why}, "responses": {campaigns used and left out}, "scored": {...}, "seconds"}``.
     """
-    progress = progress or _Quiet()
+    from portrait.services import models_response  # it builds on this module's helpers
+
+    progress = progress or Quiet()
     started = time.perf_counter()
     days = parse_horizon(horizon)
+    book = [n for n in only or [] if not n.startswith(models_response.PREFIX)]
+    out: dict[str, Any] = {"horizon_days": None, "as_of": [], "models": [], "skipped": {}}
+    if not only or book:
+        out["horizon_days"] = days
+        out.update(_train_book(ws_path, as_of, days, groups, book or None, progress))
+    if not only or len(book) < len(only):
+        models, skipped, out["responses"] = models_response.train_responses(
+            ws_path, only=only, progress=progress)
+        out["models"] += models
+        out["skipped"].update(skipped)
+    out["scored"] = score_latest(ws_path, progress=progress) if score and out["models"] else {}
+    out["seconds"] = round(time.perf_counter() - started, 2)
+    return out
+
+
+def _train_book(ws_path: Path | None, as_of: Sequence[dt.date] | None, days: int,
+                groups: Mapping[str, Sequence[str]] | None, only: Sequence[str] | None,
+                progress: Any) -> dict[str, Any]:
+    """Propensity, churn and value models on stacked as-of dates (see :func:`train_all`)."""
     ws = workspace.open_(ws_path)
     cfg = _config(ws)
     eng = ws.engine()
@@ -116,7 +169,7 @@ def train_all(ws_path: Path | None, *, as_of: Sequence[dt.date] | None = None,
     dates = sorted(set(as_of or [end - dt.timedelta(days=days * k) for k in range(DEFAULT_DATES, 0, -1)]))
     if not dates:
         raise UsageError("No as-of dates to train on.")
-    _ensure_snapshots(ws_path, dates, progress)
+    ensure_snapshots(ws_path, dates, progress)
     eng = ws.engine()
     try:
         txn_end = labels.data_end(eng, "value")
@@ -132,16 +185,11 @@ def train_all(ws_path: Path | None, *, as_of: Sequence[dt.date] | None = None,
         eng.close()
     if "value" in kinds:
         later = [d + dt.timedelta(days=days) for d in dates]
-        _ensure_snapshots(ws_path, later, progress)
+        ensure_snapshots(ws_path, later, progress)
     plan = tags_service.plan_for(ws_path)
     eng = ws.engine()
     try:
-        snaps = [trainset.snapshot_of(eng, d) for d in dates]
-        uncovered: set[str] = set().union(*[set(s["uncovered"]) for s in snaps])
-        present: set[str] = set.intersection(*[set(s["tags"]) for s in snaps])
-        undated = labels.undated_tables(eng)
-        choice = choose_tags(plan, [t for t in plan.tags if t in present], uncovered,
-                             cfg.get("allow_protected", []), undated)
+        choice = tag_choice(eng, plan, dates, cfg)
         wanted = sorted(set(choice.features) | set(choice.protected) | {"aum"})
         rule = labels.ChurnRule(**dict(cfg.get("churn", {})))
         progress.start("Reading snapshots and outcomes", total=len(dates))
@@ -157,7 +205,7 @@ def train_all(ws_path: Path | None, *, as_of: Sequence[dt.date] | None = None,
     shared = fit_specs(pd.concat([d.frame for d in fitted]), plan, choice.features)
     for day in data:
         day.x = encode(day.frame, shared)
-    segment = _segment_tag(plan, choice.features)
+    segment = segment_tag(plan, choice.features)
     targets: list[tuple[str, str, list[str]]] = [
         (f"propensity_{c}", "adoption", [c]) for c in trainset.categories_adopted(data)]
     targets += [(f"propensity_{g}", "adoption", list(cs)) for g, cs in (groups or {}).items()]
@@ -169,7 +217,8 @@ def train_all(ws_path: Path | None, *, as_of: Sequence[dt.date] | None = None,
         unknown = sorted(set(only) - {t[0] for t in targets})
         if unknown:
             raise UsageError(f"Unknown model(s) {', '.join(unknown)}.",
-                             hint=f"Models here: {', '.join(t[0] for t in targets)}.")
+                             hint=f"Models here: {', '.join(t[0] for t in targets)}, and "
+                                  "response_<category> for each campaign objective.")
         targets = [t for t in targets if t[0] in only]
     margins = {**MARGINS, **dict(cfg.get("margins", {}))}
     results: list[dict[str, Any]] = []
@@ -191,19 +240,10 @@ def train_all(ws_path: Path | None, *, as_of: Sequence[dt.date] | None = None,
         if kind == "churn":
             extra["churn_rule"] = {"min_txns": rule.min_txns, "min_balance": rule.min_balance}
         version = registry.save(ws.root, name, trained.model.booster_,
-                                _meta(trained, choice.excluded, days, extra))
-        results.append({"name": name, "version": version, "kind": kind, "split": trained.split,
-                        "n_train": trained.n_train, "n_test": trained.n_test,
-                        "metrics": _headline(trained.metrics), "baselines": {
-                            k: _headline(v) for k, v in trained.baselines.items()},
-                        "fairness_flagged": trained.fairness.get("flagged", False),
-                        "top_features": list(trained.importance)[:5],
-                        "train_seconds": extra["train_seconds"]})
+                                registry_meta(trained, choice.excluded, days, extra))
+        results.append(summary(name, version, trained, extra["train_seconds"]))
         progress.advance()
-    scored = score_latest(ws_path, progress=progress) if score and results else {}
-    return {"horizon_days": days, "as_of": [d.isoformat() for d in dates], "models": results,
-            "skipped": skipped, "scored": scored,
-            "seconds": round(time.perf_counter() - started, 2)}
+    return {"as_of": [d.isoformat() for d in dates], "models": results, "skipped": skipped}
 
 
 def _fit(data: list[trainset.DateData], name: str, kind: str, cats: list[str], plan: Plan,
@@ -219,7 +259,7 @@ def _fit(data: list[trainset.DateData], name: str, kind: str, cats: list[str], p
     return train_value(trainset.value_set(data, name), plan, features, protected, shared=shared)
 
 
-def _meta(t: Trained, excluded: dict[str, str], days: int, extra: dict[str, Any]) -> dict[str, Any]:
+def registry_meta(t: Trained, excluded: dict[str, str], days: int, extra: dict[str, Any]) -> dict[str, Any]:
     return {"kind": t.kind, "target": t.target, "as_of_dates": t.train_dates + [
         d for d in t.test_dates if d not in t.train_dates], "train_dates": t.train_dates,
         "test_dates": t.test_dates, "split": t.split, "horizon_days": days,
@@ -230,7 +270,7 @@ def _meta(t: Trained, excluded: dict[str, str], days: int, extra: dict[str, Any]
         "data_hash": t.data_hash, "extra": {**t.extra, **extra}}
 
 
-def _headline(report: Mapping[str, Any]) -> dict[str, Any]:
+def headline(report: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("auc", "pr_auc", "lift_top_decile", "brier", "base_rate", "rmse", "r2", "spearman")
     return {k: report[k] for k in keys if k in report}
 
@@ -244,7 +284,7 @@ def list_models(ws_path: Path | None) -> list[dict[str, Any]]:
         out.append({"name": name, "version": meta["version"], "kind": meta["kind"],
                     "created_at": meta["created_at"], "as_of_dates": meta["as_of_dates"],
                     "horizon_days": meta["horizon_days"], "split": meta["split"],
-                    "metrics": _headline(meta["metrics"]),
+                    "metrics": headline(meta["metrics"]),
                     "versions": registry.versions(root, name)})
     return out
 
@@ -254,15 +294,44 @@ def show_model(ws_path: Path | None, name: str, version: str | None = None) -> d
     return registry.read_meta(workspace.open_(ws_path).root, name, version)
 
 
-def evaluate(ws_path: Path | None, name: str) -> dict[str, Any]:
-    """The evaluation report of a model: metrics beside baselines, reliability, fairness."""
+def evaluate(ws_path: Path | None, name: str, as_of: dt.date | None = None,
+             progress: Any = None) -> dict[str, Any]:
+    """The evaluation report of a model: metrics beside baselines, reliability, fairness.
+
+    Args:
+        as_of: Re-score the model on this date instead (features as of it, outcomes in
+            (T, T+h] with the model's horizon), building the snapshot(s) it needs; the
+            report then holds ``at_date`` beside the figures stored at training time.
+
+    Raises:
+        UsageError: The data does not cover the window after ``as_of``, or the model's
+            labels are not dated (a response model).
+    """
     meta = show_model(ws_path, name)
-    return {"name": name, "version": meta["version"], "kind": meta["kind"],
-            "split": meta["split"], "train_dates": meta["train_dates"],
-            "test_dates": meta["test_dates"], "n_train": meta["n_train"], "n_test": meta["n_test"],
-            "metrics": meta["metrics"], "baselines": meta["baselines"],
-            "fairness": meta["fairness"], "top_features": dict(list(meta["importance"].items())[:10]),
-            "extra": meta.get("extra", {})}
+    stored = {"name": name, "version": meta["version"], "kind": meta["kind"],
+              "split": meta["split"], "train_dates": meta["train_dates"],
+              "test_dates": meta["test_dates"], "n_train": meta["n_train"], "n_test": meta["n_test"],
+              "metrics": meta["metrics"], "baselines": meta["baselines"],
+              "fairness": meta["fairness"], "top_features": dict(list(meta["importance"].items())[:10]),
+              "extra": meta.get("extra", {})}
+    if as_of is None:
+        return stored
+    ws = workspace.open_(ws_path)
+    kind = reevaluate.label_kind(meta)
+    days = int(meta["horizon_days"])
+    eng = ws.engine()
+    try:  # refuse an uncovered window before building anything
+        labels.check_window(eng, kind, as_of, days)
+    finally:
+        eng.close()
+    needed = [as_of] + ([as_of + dt.timedelta(days=days)] if kind == "value" else [])
+    ensure_snapshots(ws_path, needed, progress or Quiet(), score=True)
+    eng = ws.engine()
+    try:
+        at_date = reevaluate.evaluate_at(eng, registry.load(ws.root, name), as_of)
+    finally:
+        eng.close()
+    return {**stored, "at_date": at_date}
 
 
 def fairness(ws_path: Path | None, name: str) -> dict[str, Any]:
@@ -274,7 +343,7 @@ def fairness(ws_path: Path | None, name: str) -> dict[str, Any]:
 def score_latest(ws_path: Path | None, *, progress: Any = None) -> dict[str, Any]:
     """Score every customer of the latest snapshot with every registered model and write
     the scores back as model tags (one transaction)."""
-    progress = progress or _Quiet()
+    progress = progress or Quiet()
     ws = workspace.open_(ws_path)
     plan = tags_service.plan_for(ws_path)
     names = registry.names(ws.root)

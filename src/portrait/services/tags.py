@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from portrait.errors import NotFoundError, UsageError
+from portrait.errors import NotFoundError, PortraitError, UsageError
 from portrait.services import workspace
 from portrait.store import Workspace, open_engine
 from portrait.tags import snapshots
@@ -18,7 +19,49 @@ from portrait.tags.quality import analyse
 from portrait.tags.quality_html import render_html
 from portrait.tags.quality_report import QualityReport
 
-__all__ = ["BuildReport", "Profile", "QualityReport"]
+__all__ = ["BuildReport", "Profile", "QualityReport", "TagBuild"]
+
+
+@dataclass
+class TagBuild(BuildReport):
+    """A published build, and the registered models that re-scored its snapshot.
+
+    Attributes:
+        rescored: Models whose scores were written into the new snapshot (it is the
+            latest and models are registered); empty with ``score=False``.
+        rescore_note: Why the snapshot was not re-scored, when it was not.
+    """
+
+    rescored: list[str] = field(default_factory=list)
+    rescore_note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "rescored": self.rescored, "rescore_note": self.rescore_note}
+
+
+def _rescore(ws_path: Path | None, ws: Workspace, as_of: dt.date, progress: Any
+             ) -> tuple[list[str], str | None]:
+    """Write the registered models' scores into the snapshot as of ``as_of`` when it is the
+    latest (the one scores are read from), so a rebuild does not leave the model tags empty."""
+    # imported here: the models service builds on this module, and LightGBM loads slowly
+    from portrait.models import registry
+    from portrait.services import models as models_service
+
+    names = registry.names(ws.root)
+    if not names:
+        return [], "no registered models"
+    engine = ws.engine()
+    try:
+        latest = snapshots.find(engine, None)
+    finally:
+        engine.close()
+    if latest is None or latest["as_of"] != as_of:
+        return [], f"not the latest snapshot (scores live in the one as of {latest and latest['as_of']})"
+    try:
+        scored = models_service.score_latest(ws_path, progress=progress)
+    except PortraitError as exc:  # the snapshot is published: say why its scores are missing
+        return [], f"re-scoring failed: {exc.message} Run `portrait models score` once fixed"
+    return [n for n in names if n not in scored["not_in_catalog"]], None
 
 
 def _catalogs(ws: Workspace, extra: list[Path] | None) -> list[Path]:
@@ -45,26 +88,41 @@ def _tag(plan: Plan, name: str) -> Any:
 
 def build_tags(ws_path: Path | None, *, as_of: dt.date | None = None, only: list[str] | None = None,
                catalogs: list[Path] | None = None, engine: str | None = None,
-               progress: Any = None, incremental: bool = True) -> BuildReport:
-    """Build (and publish) the tag snapshot as of a date."""
+               progress: Any = None, incremental: bool = True, score: bool = True) -> TagBuild:
+    """Build (and publish) the tag snapshot as of a date.
+
+    Args:
+        score: When the new snapshot is the latest and models are registered, write their
+            scores into it (as ``portrait models score`` does); otherwise its model tags
+            stay empty until then.
+    """
     ws = workspace.open_(ws_path)
     plan = load_plan(_catalogs(ws, catalogs))
     warehouse = ws.engine()
     compute = None if engine in (None, warehouse.name) else open_engine(engine, ws.root, {})
     try:
-        report = build(warehouse, plan, as_of=as_of, only=only, progress=progress, compute=compute,
-                       incremental=incremental)
-        # the snapshot's bitmap index, so that audience counts are fast from the start
-        from portrait.services.audience import build_index
-
-        if progress is not None:
-            progress.start("Indexing the snapshot for audiences", total=None)
-        build_index(ws.root, report.as_of, warehouse=warehouse, plan=plan)
-        return report
+        built = build(warehouse, plan, as_of=as_of, only=only, progress=progress, compute=compute,
+                      incremental=incremental)
     finally:
         if compute is not None:
             compute.close()
         warehouse.close()
+    report = TagBuild(**{f.name: getattr(built, f.name) for f in fields(built)})
+    if score:
+        report.rescored, report.rescore_note = _rescore(ws_path, ws, report.as_of, progress)
+    else:
+        report.rescore_note = "not asked (--no-score)"
+    # the snapshot's bitmap index (after the scores), so that audience counts are fast from the start
+    from portrait.services.audience import build_index
+
+    if progress is not None:
+        progress.start("Indexing the snapshot for audiences", total=None)
+    warehouse = ws.engine()
+    try:
+        build_index(ws.root, report.as_of, warehouse=warehouse, plan=plan)
+    finally:
+        warehouse.close()
+    return report
 
 
 def list_tags(ws_path: Path | None, catalogs: list[Path] | None = None) -> list[dict[str, Any]]:
