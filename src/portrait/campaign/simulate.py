@@ -7,6 +7,12 @@ evaluation can be checked against it. It lives in the campaign layer, not in the
 synthetic bank generator (``ingest/synth``), because it needs a launched campaign's
 arms, which exist only after the bank has been generated, tagged and targeted.
 
+A member may carry an ``affinity`` (default 1): both its base rate and its uplift are
+multiplied by it. The demo gives customers with more liquid assets a higher affinity
+(mean 1 within every stratum), so that who converts — and who is moved by the campaign —
+depends on a tag a model can learn from, while the planted average effect stays known:
+``ate`` is the mean of ``uplift[s]·affinity`` over the members.
+
 Treated customers also open (30%) and click (a third of openers) the message; converters
 invest a log-normal amount (median 20,000).
 """
@@ -48,10 +54,28 @@ def default_truth(strata: list[str]) -> dict[str, tuple[float, float]]:
             for i, s in enumerate(sorted(set(strata)))}
 
 
+def affinities(values: dict[str, float | None], strata: dict[str, str], *, low: float = 0.2,
+               high: float = 1.8) -> dict[str, float]:
+    """Per customer, ``low`` … ``high`` by the rank of ``values`` within its stratum
+    (mid-ranks, so the mean is exactly ``(low + high) / 2`` in every stratum); a missing
+    value ranks lowest."""
+    out: dict[str, float] = {}
+    by_stratum: dict[str, list[str]] = {}
+    for cid, stratum in strata.items():
+        by_stratum.setdefault(stratum, []).append(cid)
+    for cids in by_stratum.values():
+        ordered = sorted(cids, key=lambda c: (values.get(c) is not None, values.get(c) or 0.0, c))
+        n = len(ordered)
+        for rank, cid in enumerate(ordered):
+            out[cid] = low + (high - low) * (rank + 0.5) / n
+    return out
+
+
 def simulate(members: list[dict[str, Any]], *, campaign_id: str, send_at: dt.datetime,
              attribution_days: int, out: Path, seed: int = 0,
              truth: dict[str, tuple[float, float]] | None = None) -> Truth:
-    """Write a responses CSV for ``members`` (dicts with customer_id, arm, stratum).
+    """Write a responses CSV for ``members`` (dicts with customer_id, arm, stratum and
+    optionally affinity).
 
     Returns:
         The planted truth; ``ate`` is the mean true uplift over all members (both arms),
@@ -62,10 +86,13 @@ def simulate(members: list[dict[str, Any]], *, campaign_id: str, send_at: dt.dat
     digest = hashlib.sha256(f"{campaign_id}|{seed}".encode()).digest()
     rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
     counts: dict[str, int] = {}
+    effect = 0.0
     rows: list[list[Any]] = []
     for m, s in zip(members, strata, strict=True):
         counts[s] = counts.get(s, 0) + 1
-        base, uplift = table[s]
+        weight = float(m.get("affinity", 1.0))
+        base, uplift = table[s][0] * weight, table[s][1] * weight
+        effect += uplift
         treated = m["arm"] == TREATMENT
         draws = rng.random(4)
         day = send_at + dt.timedelta(days=float(draws[3]) * attribution_days * 0.9)
@@ -83,5 +110,5 @@ def simulate(members: list[dict[str, Any]], *, campaign_id: str, send_at: dt.dat
         writer.writerow(["campaign_id", "customer_id", "outcome", "ts", "amount"])
         writer.writerows(rows)
     n = len(members)
-    ate = sum(counts[s] * table[s][1] for s in counts) / n if n else 0.0
+    ate = effect / n if n else 0.0
     return Truth({s: table[s] for s in sorted(counts)}, ate, counts)

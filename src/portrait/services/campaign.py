@@ -159,6 +159,9 @@ def evaluate(ws_path: Path | None, campaign_id: str) -> evaluating.Evaluation:
     return result
 
 
+#: The demo's simulated customers convert (and are moved) more the more liquid assets they
+#: hold, so the response and uplift models have something real to find.
+DEMO_AFFINITY_TAG = "liquid_assets"
 DEMO_SPEC = """\
 id: demo-wealth
 name: Demo — 稳享固收1年 to reachable customers
@@ -180,6 +183,15 @@ schedule: {start: %(start)s, end: %(end)s}
 control_share: 0.2
 attribution_days: 30
 """
+
+
+def _tag_values(engine: Engine, snap: dict[str, Any], tag: str) -> dict[str, float | None]:
+    """customer id → the tag's value in the snapshot (empty when the tag is not there)."""
+    if tag not in snap["tags"]:
+        return {}
+    rows = engine.query(exp.select("customer_id", exp.column(tag, quoted=True))
+                        .from_(exp.to_table(str(snap["table"]))))
+    return {str(r[0]): (None if r[1] is None else float(r[1])) for r in rows}
 
 
 def run_demo_campaign(ws_path: Path | None, *, seed: int = 0) -> dict[str, Any]:
@@ -206,9 +218,13 @@ def run_demo_campaign(ws_path: Path | None, *, seed: int = 0) -> dict[str, Any]:
     launched = launch(ws_path, planned.spec.campaign_id)
     with _engine(ws) as engine:
         record = registry.get(engine, planned.spec.campaign_id)
-        members = registry.members(engine, record.campaign_id).to_pylist()
+        members = [m for m in registry.members(engine, record.campaign_id).to_pylist()
+                   if m["arm"] is not None]
+        assets = _tag_values(engine, _snapshot(engine, None), DEMO_AFFINITY_TAG)
+    weights = simulate.affinities(assets, {m["customer_id"]: str(m["stratum"]) for m in members})
+    members = [{**m, "affinity": weights[m["customer_id"]]} for m in members]
     file = ws.root / EXPORTS / record.campaign_id / "responses-simulated.csv"
-    truth = simulate.simulate([m for m in members if m["arm"] is not None],
+    truth = simulate.simulate(members,
                               campaign_id=record.campaign_id, send_at=record.send_at,
                               attribution_days=record.spec.attribution_days, out=file, seed=seed)
     loaded = record_responses(ws_path, file)

@@ -116,7 +116,9 @@ def _models(root: Path, customers: list[str], progress: Progress | None) -> Sect
             shown = ", ".join(f"{k} {v:.3g}" for k, v in head.items())
         flag = " — fairness ratio below 0.8 flagged" if m.get("fairness_flagged") else ""
         lines.append(f"{m['name']}: {shown}{flag}")
-    lines += [f"{name}: not trained — {why}" for name, why in trained.get("skipped", {}).items()]
+    # response models need a campaign's outcomes: trained after the demo campaign
+    lines += [f"{name}: not trained — {why}" for name, why in trained.get("skipped", {}).items()
+              if not name.startswith("response")]
     shelves = []
     for cid in customers:
         shelf = recommend.recommend(root, cid, "en")
@@ -145,6 +147,8 @@ def _segments(root: Path, seed: int) -> Section:
 
 
 DEMO_CAMPAIGN = "demo-wealth"
+#: Trained on the demo campaign's outcomes (its objective, WM_FIX_1Y, is a wealth product).
+DEMO_RESPONSE_MODEL = "response_wealth"
 #: An audience a marketer might draw: young women with some assets, active, no insurance.
 DEMO_AUDIENCE = ("generation in ('post_80s', 'post_90s') and gender = 'F' and aum_band >= 'aum_50k_200k' "
                  "and not holds('insurance') and days_since_last_activity <= 30")
@@ -159,7 +163,7 @@ def _audience(root: Path) -> Section:
     return Section("Audience", lines, counted)
 
 
-def _campaign(root: Path, seed: int) -> Section:
+def _campaign(root: Path, seed: int, progress: Progress | None = None) -> Section:
     done = [c for c in campaign.list_campaigns(root)
             if c["campaign_id"] == DEMO_CAMPAIGN and c["status"] == "launched"]
     if done:  # a campaign contacts each customer once: the rerun shows the first run's outcome
@@ -178,7 +182,26 @@ def _campaign(root: Path, seed: int) -> Section:
              f"Cost {ev['cost']:,.2f}; incremental conversions "
              f"{ev['incremental_conversions']['estimate']:,.1f}; ROI {ev['roi']['estimate']:,.2f}",
              f"Report: {out['report']}"]
+    up = ev.get("uplift") or {}
+    if "qini" in up:
+        lines.append(f"Uplift model ({up['model']}): Qini {up['qini']:.4f}, AUUC {up['auuc']:.4f} "
+                     "(who to target next time)")
+    lines.append(_response_model(root, progress))
     return Section("Campaign", lines, out)
+
+
+def _response_model(root: Path, progress: Progress | None) -> str:
+    """Train the response model on the campaign's outcomes (feedback into the models)."""
+    trained = models.train_all(root, only=[DEMO_RESPONSE_MODEL], progress=progress)
+    found = [m for m in trained["models"] if m["name"] == DEMO_RESPONSE_MODEL]
+    if not found:
+        why = trained.get("skipped", {}).get(DEMO_RESPONSE_MODEL, "not trained")
+        return f"Response model {DEMO_RESPONSE_MODEL}: not trained — {why}"
+    m = found[0]
+    logistic = m["baselines"].get("logistic", {}).get("auc", float("nan"))
+    return (f"Response model {DEMO_RESPONSE_MODEL} trained on the campaign's outcomes "
+            f"({m.get('split', '')}): AUC {m['metrics']['auc']:.3f} (logistic {logistic:.3f}); "
+            f"its scores are the tags {DEMO_RESPONSE_MODEL} and {DEMO_RESPONSE_MODEL}_band")
 
 
 def run_demo(ws_path: Path | None, *, customers: int = DEFAULT_CUSTOMERS, seed: int = 42,
@@ -204,6 +227,6 @@ def run_demo(ws_path: Path | None, *, customers: int = DEFAULT_CUSTOMERS, seed: 
         result.sections.append(_segments(ws.root, seed))
         result.sections.append(_audience(ws.root))
         out.write_text(_markdown(result), encoding="utf-8")
-        result.sections.append(_campaign(ws.root, seed))
+        result.sections.append(_campaign(ws.root, seed, progress))
     out.write_text(_markdown(result), encoding="utf-8")
     return result
