@@ -192,3 +192,14 @@ def test_the_background_writer_commits_within_its_interval(workspace: Workspace)
         assert audit.entries(s.engine())[1] == 1 and s.audit_log.queued == 0
     finally:
         s.close()
+
+
+def test_an_erased_customer_leaves_the_audience_counts(session: access.Session,
+                                                       workspace: Workspace) -> None:
+    from portrait.services import audience
+
+    before = audience.count(workspace.root, "dependents >= 0")
+    assert before["count"] == 3
+    rights.erase(session, "C1", actor=COMPLIANCE)
+    after = audience.count(workspace.root, "dependents >= 0")
+    assert after["count"] == 2 and after["index_rebuilt"]

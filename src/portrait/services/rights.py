@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlglot import exp
+
 from portrait.privacy import rights
 from portrait.privacy.roles import Action
 from portrait.services.access import Principal, Session, check, operator, using
+from portrait.tags import snapshots
 
 
 def see(target: Session | Path | None, customer_id: str, *,
@@ -59,7 +62,20 @@ def erase(target: Session | Path | None, customer_id: str, *,
         check(session, who, Action.CUSTOMERS_ERASE, subject)
         deleted = rights.erase(session.engine(), customer_id)
         session.customer_changed(customer_id)
+        _recount_snapshots(session, deleted)
         left = rights.held_anywhere(session.engine(), customer_id)
         session.record(who, Action.CUSTOMERS_ERASE.value, subject,
                        details={"deleted": deleted, "left": left})
         return {"customer_id": customer_id, "deleted": deleted, "left": left}
+
+
+def _recount_snapshots(session: Session, deleted: dict[str, int]) -> None:
+    """Lower the customer count of each snapshot the erasure removed a row from, so that
+    anything built from the snapshot before (the audience index) is seen as stale and
+    rebuilt without the customer."""
+    for table, n in deleted.items():
+        if n:  # matches only the snapshots' rows of the registry
+            session.engine().execute(exp.update(
+                exp.to_table(snapshots.REGISTRY),
+                {"customers": exp.Sub(this=exp.column("customers"), expression=exp.Literal.number(n))},
+                where=exp.EQ(this=exp.column("table_name"), expression=exp.Literal.string(table))))
