@@ -9,24 +9,14 @@ WITH b AS (
 ), g0 AS (
   SELECT
     t.customer_id,
-    ARG_MAX(t.balance_after, {'k0': t.ts, 'k1': t.txn_id}) FILTER(WHERE
-      NOT t.balance_after IS NULL) AS balance,
-    DATE_DIFF('DAY', CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn,
-    SUM(CAST(t.amount AS DOUBLE)) FILTER(WHERE
-      t.amount > 0
-      AND (
-        CAST(t.ts AS DATE) >= CAST('2024-04-02' AS DATE)
-        AND CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
-      )) AS income_90d,
-    COUNT(*) FILTER(WHERE
-      CAST(t.ts AS DATE) >= CAST('2024-04-02' AS DATE)
-      AND CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)) AS txn_count_90d
+    SUM(CASE WHEN t.amount > 0 THEN CAST(t.amount AS DOUBLE) END) AS income_90d,
+    COUNT(*) AS txn_count_90d
   FROM transactions AS t
   WHERE
-    t.ts IS NULL OR CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
+    t.ts >= CAST('2024-04-02' AS DATE) AND t.ts < CAST('2024-07-01' AS DATE)
   GROUP BY
     t.customer_id
-), m0_0 AS (
+), m1_0 AS (
   SELECT
     customer_id,
     v AS top_channel
@@ -43,8 +33,7 @@ WITH b AS (
       FROM transactions AS t
       WHERE
         (
-          CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
-          AND CAST(t.ts AS DATE) >= CAST('2023-07-01' AS DATE)
+          t.ts >= CAST('2023-07-01' AS DATE) AND t.ts < CAST('2024-07-01' AS DATE)
         )
         AND NOT CAST(t.channel AS TEXT) IS NULL
       GROUP BY
@@ -54,7 +43,18 @@ WITH b AS (
   )
   WHERE
     rn = 1
-), g1 AS (
+), g2 AS (
+  SELECT
+    t.customer_id,
+    ARG_MAX(t.balance_after, {'k0': t.ts, 'k1': t.txn_id}) FILTER(WHERE
+      NOT t.balance_after IS NULL) AS balance,
+    DATE_DIFF('DAY', CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn
+  FROM transactions AS t
+  WHERE
+    t.ts IS NULL OR t.ts < CAST('2024-07-01' AS DATE)
+  GROUP BY
+    t.customer_id
+), g3 AS (
   SELECT
     t.customer_id,
     LIST_SORT(
@@ -68,24 +68,26 @@ WITH b AS (
   LEFT JOIN products AS product
     ON t.product_id = product.product_id
   WHERE
-    t.start_at IS NULL OR CAST(t.start_at AS DATE) <= CAST('2024-06-30' AS DATE)
+    t.start_at IS NULL OR t.start_at < CAST('2024-07-01' AS DATE)
   GROUP BY
     t.customer_id
 ), s0 AS (
   SELECT
     b.*,
-    g0.balance AS balance,
-    g0.days_since_txn AS days_since_txn,
     g0.income_90d AS income_90d,
     COALESCE(g0.txn_count_90d, 0) AS txn_count_90d,
-    m0_0.top_channel AS top_channel,
-    COALESCE(g1.categories, []) AS categories
+    m1_0.top_channel AS top_channel,
+    g2.balance AS balance,
+    g2.days_since_txn AS days_since_txn,
+    COALESCE(g3.categories, []) AS categories
   FROM b AS b
   LEFT JOIN g0
     USING (customer_id)
-  LEFT JOIN m0_0
+  LEFT JOIN m1_0
     USING (customer_id)
-  LEFT JOIN g1
+  LEFT JOIN g2
+    USING (customer_id)
+  LEFT JOIN g3
     USING (customer_id)
 ), s1 AS (
   SELECT
@@ -97,9 +99,17 @@ WITH b AS (
     END AS DOUBLE) AS age,
     CAST(customer__gender AS TEXT) AS gender
   FROM s0
+), r2 AS (
+  SELECT
+    customer_id,
+    PERCENT_RANK() OVER (PARTITION BY balance IS NULL ORDER BY balance) AS pr__balance,
+    PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) AS pr__days_since_txn,
+    PERCENT_RANK() OVER (PARTITION BY income_90d IS NULL ORDER BY income_90d) AS pr__income_90d,
+    PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) AS pr__txn_count_90d
+  FROM s1
 ), s2 AS (
   SELECT
-    *,
+    p.*,
     CAST(CASE
       WHEN balance >= 50000.0
       THEN 'high'
@@ -117,18 +127,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1, 5)
           END
         END >= 4
         AND CASE
@@ -136,18 +138,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
           END
         END >= 4
         AND CASE
@@ -155,14 +149,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(PERCENT_RANK() OVER (PARTITION BY income_90d IS NULL ORDER BY income_90d) * 5) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__income_90d * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(PERCENT_RANK() OVER (PARTITION BY income_90d IS NULL ORDER BY income_90d) * 5) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__income_90d * 5) AS INT) + 1, 5)
           END
         END >= 4
         THEN 'champions'
@@ -171,18 +161,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
           END
         END >= 4
         THEN 'loyal'
@@ -191,18 +173,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1, 5)
           END
         END >= 4
         AND CASE
@@ -210,18 +184,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
           END
         END <= 2
         THEN 'promising'
@@ -230,18 +196,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1, 5)
           END
         END <= 2
         AND CASE
@@ -249,18 +207,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
           END
         END >= 3
         THEN 'at_risk'
@@ -269,18 +219,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1, 5)
           END
         END <= 2
         AND CASE
@@ -288,18 +230,10 @@ WITH b AS (
           THEN NULL
           ELSE CASE
             WHEN (
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1
-            ) IS NULL
-            OR 5 IS NULL
+              CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1
+            ) IS NULL OR 5 IS NULL
             THEN NULL
-            ELSE LEAST(
-              CAST(FLOOR(
-                PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d) * 5
-              ) AS INT) + 1,
-              5
-            )
+            ELSE LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
           END
         END <= 2
         THEN 'hibernating'
@@ -312,17 +246,15 @@ WITH b AS (
       THEN NULL
       ELSE CASE
         WHEN (
-          CAST(FLOOR(PERCENT_RANK() OVER (PARTITION BY balance IS NULL ORDER BY balance) * 5) AS INT) + 1
-        ) IS NULL
-        OR 5 IS NULL
+          CAST(FLOOR(r.pr__balance * 5) AS INT) + 1
+        ) IS NULL OR 5 IS NULL
         THEN NULL
-        ELSE LEAST(
-          CAST(FLOOR(PERCENT_RANK() OVER (PARTITION BY balance IS NULL ORDER BY balance) * 5) AS INT) + 1,
-          5
-        )
+        ELSE LEAST(CAST(FLOOR(r.pr__balance * 5) AS INT) + 1, 5)
       END
     END AS DOUBLE) AS wealth_rank
-  FROM s1
+  FROM s1 AS p
+  LEFT JOIN r2 AS r
+    ON p.customer_id = r.customer_id
 )
 SELECT
   customer_id,

@@ -9,24 +9,14 @@ WITH b AS (
 ), g0 AS (
   SELECT
     t.customer_id,
-    MAX_BY(t.balance_after, STRUCT(t.ts AS k0, t.txn_id AS k1)) FILTER(WHERE
-      NOT t.balance_after IS NULL) AS balance,
-    DATEDIFF(DAY, CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn,
-    SUM(CAST(t.amount AS DOUBLE)) FILTER(WHERE
-      t.amount > 0
-      AND (
-        CAST(t.ts AS DATE) >= CAST('2024-04-02' AS DATE)
-        AND CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
-      )) AS income_90d,
-    COUNT(*) FILTER(WHERE
-      CAST(t.ts AS DATE) >= CAST('2024-04-02' AS DATE)
-      AND CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)) AS txn_count_90d
+    SUM(CASE WHEN t.amount > 0 THEN CAST(t.amount AS DOUBLE) END) AS income_90d,
+    COUNT(*) AS txn_count_90d
   FROM transactions AS t
   WHERE
-    t.ts IS NULL OR CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
+    t.ts >= CAST('2024-04-02' AS DATE) AND t.ts < CAST('2024-07-01' AS DATE)
   GROUP BY
     t.customer_id
-), m0_0 AS (
+), m1_0 AS (
   SELECT
     customer_id,
     v AS top_channel
@@ -43,8 +33,7 @@ WITH b AS (
       FROM transactions AS t
       WHERE
         (
-          CAST(t.ts AS DATE) <= CAST('2024-06-30' AS DATE)
-          AND CAST(t.ts AS DATE) >= CAST('2023-07-01' AS DATE)
+          t.ts >= CAST('2023-07-01' AS DATE) AND t.ts < CAST('2024-07-01' AS DATE)
         )
         AND NOT CAST(t.channel AS STRING) IS NULL
       GROUP BY
@@ -54,7 +43,18 @@ WITH b AS (
   )
   WHERE
     rn = 1
-), g1 AS (
+), g2 AS (
+  SELECT
+    t.customer_id,
+    MAX_BY(t.balance_after, STRUCT(t.ts AS k0, t.txn_id AS k1)) FILTER(WHERE
+      NOT t.balance_after IS NULL) AS balance,
+    DATEDIFF(DAY, CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn
+  FROM transactions AS t
+  WHERE
+    t.ts IS NULL OR t.ts < CAST('2024-07-01' AS DATE)
+  GROUP BY
+    t.customer_id
+), g3 AS (
   SELECT
     t.customer_id,
     ARRAY_SORT(
@@ -68,24 +68,26 @@ WITH b AS (
   LEFT JOIN products AS product
     ON t.product_id = product.product_id
   WHERE
-    t.start_at IS NULL OR CAST(t.start_at AS DATE) <= CAST('2024-06-30' AS DATE)
+    t.start_at IS NULL OR t.start_at < CAST('2024-07-01' AS DATE)
   GROUP BY
     t.customer_id
 ), s0 AS (
   SELECT
     b.*,
-    g0.balance AS balance,
-    g0.days_since_txn AS days_since_txn,
     g0.income_90d AS income_90d,
     COALESCE(g0.txn_count_90d, 0) AS txn_count_90d,
-    m0_0.top_channel AS top_channel,
-    COALESCE(g1.categories, ARRAY()) AS categories
+    m1_0.top_channel AS top_channel,
+    g2.balance AS balance,
+    g2.days_since_txn AS days_since_txn,
+    COALESCE(g3.categories, ARRAY()) AS categories
   FROM b AS b
   LEFT JOIN g0
     USING (customer_id)
-  LEFT JOIN m0_0
+  LEFT JOIN m1_0
     USING (customer_id)
-  LEFT JOIN g1
+  LEFT JOIN g2
+    USING (customer_id)
+  LEFT JOIN g3
     USING (customer_id)
 ), s1 AS (
   SELECT
@@ -97,9 +99,17 @@ WITH b AS (
     END AS DOUBLE) AS age,
     CAST(customer__gender AS STRING) AS gender
   FROM s0
+), r2 AS (
+  SELECT
+    customer_id,
+    PERCENT_RANK() OVER (PARTITION BY balance IS NULL ORDER BY balance NULLS LAST) AS pr__balance,
+    PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn NULLS LAST) AS pr__days_since_txn,
+    PERCENT_RANK() OVER (PARTITION BY income_90d IS NULL ORDER BY income_90d NULLS LAST) AS pr__income_90d,
+    PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d NULLS LAST) AS pr__txn_count_90d
+  FROM s1
 ), s2 AS (
   SELECT
-    *,
+    p.*,
     CAST(CASE
       WHEN balance >= 50000.0
       THEN 'high'
@@ -115,123 +125,62 @@ WITH b AS (
         WHEN 6 - IF(
           days_since_txn IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1, 5)
         ) >= 4
         AND IF(
           txn_count_90d IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
         ) >= 4
-        AND IF(
-          income_90d IS NULL,
-          NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY income_90d IS NULL ORDER BY income_90d NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
-        ) >= 4
+        AND IF(income_90d IS NULL, NULL, LEAST(CAST(FLOOR(r.pr__income_90d * 5) AS INT) + 1, 5)) >= 4
         THEN 'champions'
         WHEN IF(
           txn_count_90d IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
         ) >= 4
         THEN 'loyal'
         WHEN 6 - IF(
           days_since_txn IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1, 5)
         ) >= 4
         AND IF(
           txn_count_90d IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
         ) <= 2
         THEN 'promising'
         WHEN 6 - IF(
           days_since_txn IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1, 5)
         ) <= 2
         AND IF(
           txn_count_90d IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
         ) >= 3
         THEN 'at_risk'
         WHEN 6 - IF(
           days_since_txn IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY days_since_txn IS NULL ORDER BY days_since_txn NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__days_since_txn * 5) AS INT) + 1, 5)
         ) <= 2
         AND IF(
           txn_count_90d IS NULL,
           NULL,
-          LEAST(
-            CAST(FLOOR(
-              PERCENT_RANK() OVER (PARTITION BY txn_count_90d IS NULL ORDER BY txn_count_90d NULLS LAST) * 5
-            ) AS INT) + 1,
-            5
-          )
+          LEAST(CAST(FLOOR(r.pr__txn_count_90d * 5) AS INT) + 1, 5)
         ) <= 2
         THEN 'hibernating'
         WHEN TRUE
         THEN 'needs_attention'
       END
     ) AS STRING) AS rfm,
-    CAST(IF(
-      balance IS NULL,
-      NULL,
-      LEAST(
-        CAST(FLOOR(
-          PERCENT_RANK() OVER (PARTITION BY balance IS NULL ORDER BY balance NULLS LAST) * 5
-        ) AS INT) + 1,
-        5
-      )
-    ) AS DOUBLE) AS wealth_rank
-  FROM s1
+    CAST(IF(balance IS NULL, NULL, LEAST(CAST(FLOOR(r.pr__balance * 5) AS INT) + 1, 5)) AS DOUBLE) AS wealth_rank
+  FROM s1 AS p
+  LEFT JOIN r2 AS r
+    ON p.customer_id = r.customer_id
 )
 SELECT
   customer_id,

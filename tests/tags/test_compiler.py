@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlglot import exp
 
 from portrait.errors import UsageError
 from portrait.tags.compiler import compile_snapshot, window_start
@@ -18,13 +19,24 @@ def test_snapshot_sql_is_pinned(dialect: str, golden) -> None:  # type: ignore[n
     golden(f"tags_fixture.{dialect}.sql", sql + "\n")
 
 
-def test_aggregates_over_one_table_share_one_pass_whatever_their_window() -> None:
+def test_fixture_aggregates_one_pass_per_window() -> None:
     p = plan()
     sql = compile_snapshot(p, list(p.tags), dt.date(2024, 6, 30)).sql("duckdb")
-    # all-time and 90-day aggregates: one grouped pass over transactions (plus the mode's own)
-    assert sql.count("FROM transactions AS t") == 2
-    # each 90-day aggregate keeps to its window with a FILTER clause
-    assert sql.count("CAST('2024-04-02' AS DATE)") == 2
+    # all-time and 90-day passes over transactions, plus the mode's own
+    assert sql.count("FROM transactions AS t") == 3
+    # the 90-day pass reads only its window: no aggregate repeats the condition
+    assert sql.count("CAST('2024-04-02' AS DATE)") == 1
+
+
+def test_ranks_are_computed_over_customer_id_and_the_ranked_tags_only() -> None:
+    p = plan()
+    query = compile_snapshot(p, list(p.tags), dt.date(2024, 6, 30)).query
+    ctes = {c.alias: c.this for c in query.args["with_"].expressions}
+    windows = {name for name, body in ctes.items() if body.find(exp.PercentRank)}
+    assert windows and all(name.startswith("r") for name in windows)
+    for name in windows:
+        assert ctes[name].expressions[0].alias_or_name == "customer_id"
+        assert all(e.alias.startswith("pr__") for e in ctes[name].expressions[1:])
 
 
 def test_unknown_dialect() -> None:

@@ -77,3 +77,11 @@ def test_fingerprints_of_dated_tags_change_with_the_date(engine: Engine, tmp_pat
     assert one["gender"] == two["gender"]
     assert one["txn_count_90d"] != two["txn_count_90d"]
     assert "wealth_rank" not in incremental.fingerprints(engine, p, ["wealth_rank"], AS_OF)
+
+
+def test_values_trading_places_between_rows_change_the_fingerprint(engine: Engine) -> None:
+    engine.execute("CREATE TABLE swap (k VARCHAR, v VARCHAR)")
+    engine.execute("INSERT INTO swap VALUES ('a', 'x'), ('b', 'y')")
+    before = incremental.table_fingerprints(engine, {"swap"})
+    engine.execute("UPDATE swap SET v = CASE v WHEN 'x' THEN 'y' ELSE 'x' END")
+    assert incremental.table_fingerprints(engine, {"swap"}) != before

@@ -100,7 +100,7 @@ def _tag(writer: IndexWriter, info: TagInfo, column: pa.Array) -> dict[str, Any]
         parents = np.asarray(pc.list_parent_indices(column).to_numpy(), dtype=np.int64)
         names, groups = _groups(flat)
         entry["values"] = names
-        entry["eq"] = {n: writer.bitmap(bitmap_of(np.unique(parents[rows])))
+        entry["eq"] = {n: writer.bitmap(bitmap_of(_distinct_sorted(parents[rows])))
                        for n, rows in zip(names, groups, strict=True)}
     elif info.type == "ordinal":
         entry.update(_ordinal(writer, info, pc.cast(column, pa.string())))
@@ -115,11 +115,23 @@ def _groups(column: pa.Array) -> tuple[list[str], list[np.ndarray[Any, Any]]]:
         column, pa.ChunkedArray) else pc.dictionary_encode(column)
     names = [str(v) for v in encoded.dictionary.to_pylist()]
     codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    order = np.argsort(codes, kind="stable")
+    # the same stable order; numpy sorts 16-bit integers by radix, several times faster
+    order = np.argsort(codes.astype(np.int16) if len(names) < 2**15 else codes, kind="stable")
     counts = np.bincount(codes + 1, minlength=len(names) + 1)
     ends = np.cumsum(counts)
     groups = [order[ends[k]:ends[k + 1]] for k in range(len(names))]
     return names, groups
+
+
+def _distinct_sorted(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``np.unique`` of an ascending array, without hashing or sorting it again.
+
+    The rows of one set value are in row order (a stable sort groups them), so their
+    parent rows ascend too.
+    """
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
 def _ordinal(writer: IndexWriter, info: TagInfo, column: pa.Array) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from sqlglot import exp
 
 from portrait.errors import NotFoundError, UsageError
 from portrait.store.engine import Engine
+from portrait.tags import history, snapshots
 from portrait.tags import incremental as incremental_mod
-from portrait.tags import snapshots
 from portrait.tags.compiler import Reuse, compile_snapshot
 from portrait.tags.coverage import uncovered_tags
 from portrait.tags.loader import SHIPPED, load_catalog
@@ -167,7 +167,9 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
             engine.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT n.customer_id, {cols} "
                            f"FROM {staged} n LEFT JOIN {table} o USING (customer_id)")
         else:
-            engine.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {staged}")
+            # the staged result becomes the snapshot by name, rather than by copying it
+            engine.execute(f"DROP TABLE IF EXISTS {table}")
+            engine.execute(f"ALTER TABLE {staged} RENAME TO {table}")
         all_uncovered = {**(previous["uncovered"] if previous and only else {}), **uncovered}
         all_uncovered = {k: v for k, v in all_uncovered.items() if k in uncovered or k in kept}
         customers = int(engine.query(f"SELECT count(*) FROM {table}")[0][0])
@@ -177,7 +179,7 @@ def build(engine: Engine, plan: Plan, *, as_of: dt.date | None = None,
                         json.dumps(kept + names), json.dumps(all_uncovered), customers])
         snapshots.record_fingerprints(engine, day, fingerprints)
         progress.start("Recording history", total=None)
-        changes = snapshots.record_history(engine, day, table, names)
+        changes = history.record(engine, day, table, names)
         engine.execute("COMMIT")
     except BaseException:
         engine.execute("ROLLBACK")

@@ -28,13 +28,18 @@ _NEVER_CARRIED = ("rank", "rfm", "model")
 
 
 def table_fingerprints(engine: Engine, tables: set[str]) -> dict[str, str]:
-    """A content hash per table: its row count and an order-free hash of its rows."""
+    """A content hash per table: its row count and an order-free hash of its rows.
+
+    Rows are hashed twice before the XOR: DuckDB combines a row's column hashes
+    linearly, so XOR-ing ``hash(row)`` would not see values of the last column trade
+    places between rows.
+    """
     out: dict[str, str] = {}
     for table in sorted(tables):
         if not engine.has_table(table):
             out[table] = "absent"
             continue
-        rows = exp.select("count(*)", "bit_xor(hash(t))").from_(
+        rows = exp.select("count(*)", "bit_xor(hash(hash(t)))").from_(
             exp.alias_(exp.to_table(table), "t", table=True))
         count, digest = engine.query(rows.sql("duckdb"))[0]
         out[table] = f"{count}:{digest}"

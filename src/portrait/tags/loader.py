@@ -39,7 +39,10 @@ def load_file(path: Path) -> list[LoadedTag]:
         DefinitionError: The file is not valid YAML or a tag in it is invalid.
     """
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML has it: the same objects, parsed ~8× faster
+        # (the shipped catalog takes 0.3 s in pure Python, paid by every command)
+        raw: Any = yaml.load(path.read_text(encoding="utf-8"),
+                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DefinitionError(f"{path}: not valid YAML: {exc}") from exc
     if raw is None:
