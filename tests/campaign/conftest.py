@@ -9,12 +9,19 @@ from pathlib import Path
 import pytest
 
 from portrait.services import ingest, tags
+from portrait.store import crypto
 
 
 @pytest.fixture(scope="session")
 def bank_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.pop("PORTRAIT_KEY", None)
     root = tmp_path_factory.mktemp("campaign-bank") / "ws"
+    # A fixed workspace key: arms are keyed hashes of it, so with a random key every run
+    # would draw new arms and a test of a 95% interval would fail one run in twenty.
+    key = root / "keys" / "workspace.key"
+    key.parent.mkdir(parents=True)
+    key.write_text(crypto.encode_key(bytes(range(32))), encoding="ascii")
+    key.chmod(0o600)
     ingest.ingest_synth(root, 3000, 1)
     tags.build_tags(root)
     return root
