@@ -33,6 +33,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -144,70 +146,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def load(url: str, token: str, ids: list[str], rate: float, duration: float,
-               workers: int) -> dict[str, Any]:
+#: Sends one profile request for a customer id; returns an error label, or None if it
+#: was answered 200.
+Send = Callable[[str], Awaitable[str | None]]
+
+
+async def open_loop(sender: Callable[[], AbstractAsyncContextManager[Send]], ids: list[str],
+                    rate: float, duration: float, workers: int) -> dict[str, Any]:
     """Open-loop load: request i is due at i / rate seconds; latency counts from then.
 
-    ``workers`` connections take the due requests in order; when all are busy, due
-    requests wait and the wait is part of their latency (a server that falls behind is
-    charged for its queue). Requests not sent within ``GRACE_S`` after the run count as
-    errors.
+    ``workers`` senders (one connection each) take the due requests in order; when all
+    are busy, due requests wait and the wait is part of their latency (a server that falls
+    behind is charged for its queue). Requests not sent within ``GRACE_S`` after the run
+    count as errors.
     """
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
-    latencies: list[float] = []
-    service: list[float] = []
-    errors: dict[str, int] = {}
-    total = int(rate * duration)
-    counter = iter(range(total))
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits,
-                                 timeout=30) as client:
-        start = time.perf_counter()
-        stop_at = start + duration + GRACE_S
-
-        async def worker() -> None:
-            for i in counter:
-                due = start + i / rate
-                now = time.perf_counter()
-                if now > stop_at:
-                    late = f"not sent {GRACE_S:.0f} s after the run"
-                    errors[late] = errors.get(late, 0) + 1
-                    continue
-                if due > now:
-                    await asyncio.sleep(due - now)
-                sent = time.perf_counter()
-                try:
-                    r = await client.get(f"/api/customers/{ids[i % len(ids)]}",
-                                         params={"recommendations": "false"})
-                    key = None if r.status_code == 200 else f"HTTP {r.status_code}"
-                except httpx.HTTPError as exc:
-                    key = type(exc).__name__
-                done = time.perf_counter()
-                if key:
-                    errors[key] = errors.get(key, 0) + 1
-                latencies.append((done - due) * 1000)
-                service.append((done - sent) * 1000)
-
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        elapsed = time.perf_counter() - start
-    answered = len(latencies)
-    return {"requests": total, "answered": answered, "elapsed_s": elapsed,
-            "achieved_rps": answered / elapsed, "latencies": latencies, "service": service,
-            "errors": errors}
-
-
-async def load_raw(url: str, token: str, ids: list[str], rate: float, duration: float,
-                   workers: int) -> dict[str, Any]:
-    """The same open-loop schedule as :func:`load`, with a lean HTTP/1.1 client.
-
-    httpx spends ~3 ms of CPU per request, so on a small machine the generator itself
-    would take the cores the server needs (and limit the rate it can offer). This client
-    keeps ``workers`` keep-alive connections, writes each request as prepared bytes and
-    reads the status line, the headers and ``Content-Length`` bytes of body: ~0.1 ms.
-    """
-    host, port = url.removeprefix("http://").split(":")
-    head = (f"Host: {host}\r\nAuthorization: Bearer {token}\r\n"
-            "Accept: application/json\r\n\r\n").encode()
     latencies: list[float] = []
     service: list[float] = []
     errors: dict[str, int] = {}
@@ -217,8 +169,7 @@ async def load_raw(url: str, token: str, ids: list[str], rate: float, duration: 
     stop_at = start + duration + GRACE_S
 
     async def worker() -> None:
-        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-        try:
+        async with sender() as send:
             for i in counter:
                 due = start + i / rate
                 now = time.perf_counter()
@@ -229,31 +180,12 @@ async def load_raw(url: str, token: str, ids: list[str], rate: float, duration: 
                 if due > now:
                     await asyncio.sleep(due - now)
                 sent = time.perf_counter()
-                path = f"/api/customers/{ids[i % len(ids)]}?recommendations=false"
-                try:
-                    if conn is None:
-                        conn = await asyncio.open_connection(host, int(port))
-                    reader, writer = conn
-                    writer.write(f"GET {path} HTTP/1.1\r\n".encode() + head)
-                    header = await reader.readuntil(b"\r\n\r\n")
-                    status = int(header[9:12])
-                    length = next(int(line.split(b":", 1)[1]) for line in header.split(b"\r\n")
-                                  if line.lower().startswith(b"content-length:"))
-                    await reader.readexactly(length)
-                    key = None if status == 200 else f"HTTP {status}"
-                except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError) as exc:
-                    key = type(exc).__name__
-                    if conn is not None:
-                        conn[1].close()
-                    conn = None
+                key = await send(ids[i % len(ids)])
                 done = time.perf_counter()
                 if key:
                     errors[key] = errors.get(key, 0) + 1
                 latencies.append((done - due) * 1000)
                 service.append((done - sent) * 1000)
-        finally:
-            if conn is not None:
-                conn[1].close()
 
     await asyncio.gather(*(worker() for _ in range(workers)))
     elapsed = time.perf_counter() - start
@@ -261,6 +193,74 @@ async def load_raw(url: str, token: str, ids: list[str], rate: float, duration: 
     return {"requests": total, "answered": answered, "elapsed_s": elapsed,
             "achieved_rps": answered / elapsed, "latencies": latencies, "service": service,
             "errors": errors}
+
+
+async def load(url: str, token: str, ids: list[str], rate: float, duration: float,
+               workers: int) -> dict[str, Any]:
+    """:func:`open_loop` with httpx (one client, ``workers`` pooled connections)."""
+    limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                                 limits=limits, timeout=30) as client:
+
+        async def send(customer_id: str) -> str | None:
+            try:
+                r = await client.get(f"/api/customers/{customer_id}",
+                                     params={"recommendations": "false"})
+            except httpx.HTTPError as exc:
+                return type(exc).__name__
+            return None if r.status_code == 200 else f"HTTP {r.status_code}"
+
+        @contextlib.asynccontextmanager
+        async def sender() -> AsyncIterator[Send]:
+            yield send
+
+        return await open_loop(sender, ids, rate, duration, workers)
+
+
+async def load_raw(url: str, token: str, ids: list[str], rate: float, duration: float,
+                   workers: int) -> dict[str, Any]:
+    """:func:`open_loop` with a lean HTTP/1.1 client.
+
+    httpx spends ~3 ms of CPU per request, so on a small machine the generator itself
+    would take the cores the server needs (and limit the rate it can offer). This client
+    keeps one keep-alive connection per worker, writes each request as prepared bytes and
+    reads the status line, the headers and ``Content-Length`` bytes of body: ~0.1 ms.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    head = (f"Host: {host}\r\nAuthorization: Bearer {token}\r\n"
+            "Accept: application/json\r\n\r\n").encode()
+
+    @contextlib.asynccontextmanager
+    async def sender() -> AsyncIterator[Send]:
+        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+        async def send(customer_id: str) -> str | None:
+            nonlocal conn
+            path = f"/api/customers/{customer_id}?recommendations=false"
+            try:
+                if conn is None:
+                    conn = await asyncio.open_connection(host, int(port))
+                reader, writer = conn
+                writer.write(f"GET {path} HTTP/1.1\r\n".encode() + head)
+                header = await reader.readuntil(b"\r\n\r\n")
+                status = int(header[9:12])
+                length = next(int(line.split(b":", 1)[1]) for line in header.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:"))
+                await reader.readexactly(length)
+            except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError) as exc:
+                if conn is not None:
+                    conn[1].close()
+                conn = None
+                return type(exc).__name__
+            return None if status == 200 else f"HTTP {status}"
+
+        try:
+            yield send
+        finally:
+            if conn is not None:
+                conn[1].close()
+
+    return await open_loop(sender, ids, rate, duration, workers)
 
 
 def main() -> None:
