@@ -10,6 +10,7 @@ class is NaN) become ``null``: JSON has no NaN, and the CLI's ``NaN`` is not JSO
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,15 @@ def finite(value: Any) -> Any:
     return value
 
 
-def _known(session: Session, name: str) -> None:
-    if name not in {m["name"] for m in models.list_models(session.root)}:
-        raise NotFoundError(f"No model {name!r}.", hint="See GET /api/models.")
+def _report(target: Session | Path | None, principal: Principal, name: str,
+            read: Callable[[Path, str], dict[str, Any]]) -> dict[str, Any]:
+    """One registry report of a model, for a principal who may view models."""
+    with using(target) as session:
+        check(session, principal, Action.MODELS_VIEW, f"model:{name}")
+        try:
+            return dict(finite(read(session.root, name)))
+        except NotFoundError:  # the registry's message names the server's folders
+            raise NotFoundError(f"No model {name!r}.", hint="See GET /api/models.") from None
 
 
 def evaluation(target: Session | Path | None, principal: Principal, name: str) -> dict[str, Any]:
@@ -43,10 +50,7 @@ def evaluation(target: Session | Path | None, principal: Principal, name: str) -
         AccessDeniedError: The role may not view models (the refusal is audited).
         NotFoundError: No model has that name.
     """
-    with using(target) as session:
-        check(session, principal, Action.MODELS_VIEW, f"model:{name}")
-        _known(session, name)
-        return dict(finite(models.evaluate(session.root, name)))
+    return _report(target, principal, name, models.evaluate)
 
 
 def fairness(target: Session | Path | None, principal: Principal, name: str) -> dict[str, Any]:
@@ -57,7 +61,4 @@ def fairness(target: Session | Path | None, principal: Principal, name: str) -> 
         AccessDeniedError: The role may not view models (the refusal is audited).
         NotFoundError: No model has that name.
     """
-    with using(target) as session:
-        check(session, principal, Action.MODELS_VIEW, f"model:{name}")
-        _known(session, name)
-        return dict(finite(models.fairness(session.root, name)))
+    return _report(target, principal, name, models.fairness)
