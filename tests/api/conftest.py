@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
@@ -82,6 +83,14 @@ class Live:
     def client(self, role: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def audit(self, **filters: str) -> list[dict[str, Any]]:
+        """Audit entries (up to 500, newest first), as compliance browses them."""
+        with self.client("compliance") as c:
+            r = c.get("/api/audit", params={"limit": 500, **filters})
+        assert r.status_code == 200, r.text
+        items: list[dict[str, Any]] = r.json()["items"]
+        return items
 
 
 def start_server(root: Path, factory: str = "portrait.api.app:create_app",

@@ -14,14 +14,6 @@ from portrait.store import crypto
 from tests.api.conftest import PASSWORD, ROLES, Live
 
 
-def _audit(live: Live, **filters: str) -> list[dict[str, Any]]:
-    with live.client("compliance") as c:
-        r = c.get("/api/audit", params={"limit": 500, **filters})
-    assert r.status_code == 200, r.text
-    items: list[dict[str, Any]] = r.json()["items"]
-    return items
-
-
 def test_health_needs_no_login(live: Live) -> None:
     r = httpx.get(f"{live.url}/api/health")
     assert r.status_code == 200
@@ -45,7 +37,7 @@ def test_wrong_password_is_401_and_audited(live: Live) -> None:
     assert r.status_code == 401
     assert r.headers["www-authenticate"] == "Bearer"
     assert r.json()["kind"] == "AuthenticationError"
-    assert any(e["outcome"] == "denied" for e in _audit(live, action="auth.login", actor="analyst"))
+    assert any(e["outcome"] == "denied" for e in live.audit(action="auth.login", actor="analyst"))
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not.a.token"},
@@ -92,7 +84,7 @@ def test_profile_form_by_role(live: Live, role: str, form: str, top: str) -> Non
     assert seen <= set(levels[: levels.index(top) + 1])
     assert body["customer_id"] == live.bank.other and body["holdings"]
     assert set(body["consents"]) and "recommendations" in body
-    views = _audit(live, action="customers.view", actor=role, target=f"customer:{live.bank.other}")
+    views = live.audit(action="customers.view", actor=role, target=f"customer:{live.bank.other}")
     assert views and views[0]["details"]["pii"] == form
 
 
@@ -182,7 +174,7 @@ def test_role_endpoint_matrix(live: Live) -> None:
                 refused.add((role, action))
     assert refused == {(role, action) for _, _, _, action, allowed in ENDPOINTS
                        for role in ROLES if role not in allowed}
-    logged = {(e["actor"], e["action"]) for e in _audit(live, outcome="denied")}
+    logged = {(e["actor"], e["action"]) for e in live.audit(outcome="denied")}
     assert refused <= logged, refused - logged
 
 

@@ -40,14 +40,6 @@ def _plan(live: Live, role: str, spec: str) -> Any:
         return c.post("/api/campaigns/plan", json={"spec": spec})
 
 
-def _audit(live: Live, **filters: str) -> list[dict[str, Any]]:
-    with live.client("compliance") as c:
-        r = c.get("/api/audit", params={"limit": 500, **filters})
-    assert r.status_code == 200, r.text
-    items: list[dict[str, Any]] = r.json()["items"]
-    return items
-
-
 def test_plan_gives_the_funnel_and_stores_a_planned_campaign(live: Live) -> None:
     r = _plan(live, "marketer", SPEC)
     assert r.status_code == 200, r.text
@@ -80,7 +72,7 @@ def test_plan_gives_the_funnel_and_stores_a_planned_campaign(live: Live) -> None
             assert row["mean_treatment"] is None and row["mean_control"] is None
         assert "smd" in row
     assert any(row.get("hidden") for row in plan["balance"])
-    logged = _audit(live, action="campaigns.plan", actor="marketer", target="campaign:api_plan")
+    logged = live.audit(action="campaigns.plan", actor="marketer", target="campaign:api_plan")
     assert logged[0]["outcome"] == "allowed"
     assert logged[0]["details"]["treatment"] == funnel["treatment"]
 
@@ -133,7 +125,7 @@ def test_a_spec_above_the_clearance_is_refused_and_audited(live: Live, old: str,
     r = _plan(live, "marketer", spec)
     assert r.status_code == 403 and r.json()["kind"] == "AccessDeniedError"
     assert repr(tag) in r.json()["error"] and "confidential" in r.json()["error"]
-    denied = _audit(live, action="campaigns.plan", actor="marketer", outcome="denied",
+    denied = live.audit(action="campaigns.plan", actor="marketer", outcome="denied",
                     target=f"tag:{tag}")
     assert denied
 
@@ -189,7 +181,7 @@ def test_model_evaluation_and_fairness_are_the_cli_reports(live: Live) -> None:
     with live.client("marketer") as c:
         refused = c.get(f"/api/models/{name}/evaluation")
     assert refused.status_code == 403
-    assert _audit(live, action="models.view", actor="marketer", target=f"model:{name}",
+    assert live.audit(action="models.view", actor="marketer", target=f"model:{name}",
                   outcome="denied")
 
 
