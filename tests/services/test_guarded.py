@@ -10,20 +10,10 @@ from portrait.privacy import audit
 from portrait.privacy.access import Principal
 from portrait.privacy.roles import Role
 from portrait.services import access, guarded
-from portrait.store import Workspace
-from tests.privacy.conftest import fill
 
 MARKETER = Principal("mark", Role.MARKETER)
 ANALYST = Principal("ann", Role.ANALYST)
 RM = Principal("rm_a", Role.RELATIONSHIP_MANAGER, "RM-A")
-
-
-@pytest.fixture
-def session(workspace: Workspace):  # type: ignore[no-untyped-def]
-    fill(workspace)
-    s = access.open_session(workspace.root)
-    yield s
-    s.close()
 
 
 def _denied(session: access.Session, actor: str) -> list[audit.Entry]:

@@ -19,14 +19,6 @@ COMPLIANCE = Principal("cora", Role.COMPLIANCE)
 ADMIN = Principal("root", Role.ADMIN)
 
 
-@pytest.fixture
-def session(workspace: Workspace):  # type: ignore[no-untyped-def]
-    fill(workspace)
-    s = access.open_session(workspace.root)
-    yield s
-    s.close()
-
-
 def _tags(profile: dict) -> dict[str, object]:  # type: ignore[type-arg]
     return {t["name"]: t["value"] for fam in profile["tags"].values() for t in fam}
 

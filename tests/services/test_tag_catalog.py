@@ -8,19 +8,9 @@ from portrait.errors import NotFoundError
 from portrait.privacy.access import Principal
 from portrait.privacy.roles import Role
 from portrait.services import access, tag_catalog
-from portrait.store import Workspace
-from tests.privacy.conftest import fill
 
 MARKETER = Principal("mark", Role.MARKETER)
 ANALYST = Principal("ann", Role.ANALYST)
-
-
-@pytest.fixture
-def session(workspace: Workspace):  # type: ignore[no-untyped-def]
-    fill(workspace)
-    s = access.open_session(workspace.root)
-    yield s
-    s.close()
 
 
 def test_catalog_lists_every_tag_with_coverage(session: access.Session) -> None:
