@@ -5,6 +5,7 @@ sequences of builds."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,8 @@ def write(engine: Engine, day: dt.date, rows: list[Row], n_type: str = "DOUBLE")
     for row in rows:
         engine.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", list(row))
     engine.execute(f"DELETE FROM {snapshots.REGISTRY} WHERE as_of = ?", [day])
-    engine.execute(f"INSERT INTO {snapshots.REGISTRY} VALUES (?, ?, now(), '[]', '{{}}', ?)",
-                   [day, table, len(rows)])
+    engine.execute(f"INSERT INTO {snapshots.REGISTRY} VALUES (?, ?, now(), ?, '{{}}', ?)",
+                   [day, table, json.dumps(TAGS), len(rows)])
     return table
 
 
@@ -167,3 +168,46 @@ def test_same_history_as_the_plain_algorithm(
         expected = reference_record(engine, day, table, tags)
         assert snapshots.record_history(engine, day, table, tags) == expected
         assert history(engine) == history(engine, REFERENCE)
+
+
+# -- backfills: a date older than the latest ------------------------------------------
+def test_a_backfilled_date_splits_merges_and_prepends_runs(engine: Engine) -> None:
+    write(engine, D1, [("a", 1.0, "x", []), ("b", 1.0, "x", [])])
+    snapshots.record_history(engine, D1, snapshots.table_name(D1), ["n", "c"])
+    write(engine, D3, [("a", 1.0, "y", []), ("b", 1.0, "x", []), ("c", 2.0, "z", [])])
+    snapshots.record_history(engine, D3, snapshots.table_name(D3), ["n", "c"])
+    # D2 lies between: a's n moves and comes back (split), a's c takes D3's value early
+    # (merge), b's c moves once (a run of its own), c joined by D2 (prepended to its first run)
+    d2 = write(engine, D2, [("a", 5.0, "y", []), ("b", 1.0, "w", []), ("c", 3.0, "z", [])])
+    assert snapshots.record_history(engine, D2, d2, ["n", "c"]) == 5
+    assert history(engine) == [
+        ("a", "c", '"x"', D1, D2), ("a", "c", '"y"', D2, None),
+        ("a", "n", "1", D1, D2), ("a", "n", "1", D3, None), ("a", "n", "5", D2, D3),
+        ("b", "c", '"w"', D2, D3), ("b", "c", '"x"', D1, D2), ("b", "c", '"x"', D3, None),
+        ("b", "n", "1", D1, None),
+        ("c", "c", '"z"', D2, None), ("c", "n", "2", D3, None), ("c", "n", "3", D2, D3)]
+
+
+joined = st.dictionaries(st.sampled_from("abcd"), st.integers(0, 3), min_size=1)
+values = st.lists(st.tuples(st.sampled_from([None, 1.0, 2.0]), st.sampled_from([None, "x", "y"])),
+                  min_size=4, max_size=4)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(joined, st.dictionaries(st.sampled_from("abcd"), values), st.permutations(range(4)))
+def test_backfills_record_what_a_recompute_would(
+        engine: Engine, first: dict[str, int], series: dict[str, list[tuple[float | None, str | None]]],
+        order: list[int]) -> None:
+    """Snapshots built in any order (customers stay once they join) end with the history a
+    recompute from every snapshot gives."""
+    engine.execute(f"DELETE FROM {snapshots.HISTORY}")
+    engine.execute(f"DELETE FROM {snapshots.REGISTRY}")
+    days = [D1 + dt.timedelta(days=10 * i) for i in range(4)]
+    for i in order:
+        rows: list[Row] = [(k, *series.get(k, [(None, None)] * 4)[i], []) for k, j in sorted(first.items())
+                           if j <= i]
+        table = write(engine, days[i], rows)
+        snapshots.record_history(engine, days[i], table, ["n", "c"])
+        built = history(engine)
+        history_mod._recompute(engine, ["n", "c"])
+        assert built == history(engine)

@@ -14,7 +14,9 @@ record the same rows:
   usual case for a build of a later date — is compared with that snapshot column by
   column, on the native values (the text only where they differ), with one join by
   customer for all tags;
-* any other tag is compared row by row.
+* any other tag is compared row by row;
+* a date older than the latest (a backfill, e.g. for training) is spliced into the runs
+  around it.
 
 The hashes are order-free digests of (customer, value) pairs (:func:`_digests`).
 """
@@ -94,7 +96,8 @@ def record(engine: Engine, as_of: dt.date, table: str, tags: list[str]) -> int:
     """Bring ``tag_history`` up to date with the snapshot ``table`` as of ``as_of``.
 
     Building the latest date again with the same values changes nothing; building a date
-    older than the latest recomputes the history of those tags from every snapshot.
+    older than the latest splices its values into the runs around it (:func:`_splice`),
+    or, for a date already recorded, recomputes those tags' history from every snapshot.
 
     Returns:
         The number of (customer, tag) values that changed.
@@ -103,7 +106,9 @@ def record(engine: Engine, as_of: dt.date, table: str, tags: list[str]) -> int:
         return 0
     latest = engine.query(f"SELECT max(valid_from) FROM {HISTORY} WHERE tag IN ({_quoted(tags)})")[0][0]
     if latest is not None and as_of < latest:
-        return _recompute(engine, tags)
+        recorded_then = engine.query(f"SELECT count(*) FROM {HISTORY} WHERE tag IN ({_quoted(tags)}) "
+                                     f"AND valid_from = {_day(as_of)}")[0][0]
+        return _recompute(engine, tags) if recorded_then else _splice(engine, as_of, table, tags)
     recorded = _open_digests(engine, tags)
     fresh = [t for t in tags if t not in recorded]
     held = [t for t in tags if t in recorded]
@@ -239,6 +244,69 @@ def _apply(engine: Engine, as_of: dt.date) -> None:
     engine.execute(f"INSERT INTO {HISTORY} SELECT customer_id, tag, new_value, {_day(as_of)}, NULL "
                    "FROM __changed WHERE new_value IS NOT NULL")
     engine.execute("DROP TABLE __changed")
+
+
+def _splice(engine: Engine, as_of: dt.date, table: str, tags: list[str]) -> int:
+    """Insert the values of a snapshot older than the latest into the history of ``tags``
+    (a backfill: no run of them starts on ``as_of`` yet).
+
+    The history is the same as :func:`_recompute` would make, but only the runs around
+    ``as_of`` are touched. For each (customer, tag) whose value differs from the run
+    covering ``as_of`` (or that no run covers):
+
+    * the covering run ends on ``as_of``;
+    * if it also covered the next snapshot N holding the tag, it resumes on N (the value
+      there was the run's, not the new one);
+    * else the run that follows (the next one, or the first one when none covered
+      ``as_of``) starts on ``as_of`` instead when it has the new value;
+    * else the new value gets a run from ``as_of`` to where the following run starts.
+
+    Tags are spliced ``PAIR_BATCH`` at a time, so memory stays bounded by the batch.
+
+    Returns:
+        The number of (customer, tag) values that differ from the runs covering ``as_of``.
+    """
+    later = sorted((s for s in snapshots.snapshots(engine) if s["as_of"] > as_of),
+                   key=lambda s: s["as_of"])
+    day, changed = _day(as_of), 0
+    for start in range(0, len(tags), PAIR_BATCH):
+        batch = tags[start:start + PAIR_BATCH]
+        listed = _quoted(batch)
+        nexts = ", ".join(
+            f"({exp.Literal.string(t).sql('duckdb')}, "
+            + next((_day(s["as_of"]) for s in later if t in s["tags"]), "CAST(NULL AS DATE)") + ")"
+            for t in batch)
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE __new AS {long_values(engine, table, batch)}")
+        engine.execute(
+            "CREATE OR REPLACE TEMP TABLE __splice AS "
+            f"WITH h AS (SELECT * FROM {HISTORY} WHERE tag IN ({listed})), "
+            f"nx(tag, nxt) AS (VALUES {nexts}), "
+            # the run covering the date, where it holds another value (or there is none)
+            "cov AS (SELECT n.customer_id, n.tag, n.value, r.valid_from AS r_from, "
+            "r.valid_to AS r_to, r.value AS r_value, nx.nxt, r.valid_from IS NOT NULL AND "
+            "nx.nxt IS NOT NULL AND (r.valid_to IS NULL OR r.valid_to > nx.nxt) AS split "
+            f"FROM __new n JOIN nx USING (tag) LEFT JOIN h r ON r.customer_id = n.customer_id "
+            f"AND r.tag = n.tag AND r.valid_from < {day} AND (r.valid_to IS NULL OR r.valid_to > {day}) "
+            "WHERE r.value IS DISTINCT FROM n.value), "
+            # where the run that follows starts: after the covering run, or the first run
+            "fol AS (SELECT c.*, CASE WHEN c.r_from IS NULL THEN (SELECT min(f.valid_from) FROM h f "
+            f"WHERE f.customer_id = c.customer_id AND f.tag = c.tag AND f.valid_from > {day}) "
+            "WHEN NOT c.split THEN c.r_to END AS s_from FROM cov c) "
+            "SELECT f.*, s.value IS NOT DISTINCT FROM f.value AND s.valid_from IS NOT NULL AS merge "
+            "FROM fol f LEFT JOIN h s ON s.customer_id = f.customer_id AND s.tag = f.tag "
+            "AND s.valid_from = f.s_from")
+        engine.execute(f"UPDATE {HISTORY} h SET valid_to = {day} FROM __splice c WHERE c.r_from IS NOT NULL "
+                       "AND h.customer_id = c.customer_id AND h.tag = c.tag AND h.valid_from = c.r_from")
+        engine.execute(f"UPDATE {HISTORY} h SET valid_from = {day} FROM __splice c WHERE c.merge "
+                       "AND h.customer_id = c.customer_id AND h.tag = c.tag AND h.valid_from = c.s_from")
+        engine.execute(f"INSERT INTO {HISTORY} SELECT customer_id, tag, r_value, nxt, r_to FROM __splice "
+                       "WHERE split")
+        engine.execute(f"INSERT INTO {HISTORY} SELECT customer_id, tag, value, {day}, "
+                       "CASE WHEN split THEN nxt ELSE s_from END FROM __splice WHERE NOT merge")
+        changed += int(engine.query("SELECT count(*) FROM __splice")[0][0])
+        engine.execute("DROP TABLE __splice")
+        engine.execute("DROP TABLE __new")
+    return changed
 
 
 def _recompute(engine: Engine, tags: list[str]) -> int:
