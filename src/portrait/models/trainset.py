@@ -32,7 +32,7 @@ class DateData:
 
     as_of: dt.date
     frame: pd.DataFrame  # indexed by customer_id: feature and protected tag columns
-    x: pd.DataFrame | None = None  # the encoded model matrix of ``frame``, when shared
+    x: pd.DataFrame | None = None  # the encoded model matrix of ``frame`` (same rows, same order)
     adoption: pd.DataFrame | None = None  # customer_id, category, held, adopted
     churn: pd.DataFrame | None = None  # customer_id, closed, dormant, churned
     value: pd.Series | None = None  # customer_id → aum as of T+h
@@ -110,12 +110,13 @@ def adoption_set(dates: Sequence[DateData], category: str | Sequence[str], targe
     for d in dates:
         assert d.adoption is not None
         rows = d.adoption[d.adoption["category"].isin(cats)]
-        held = set(rows.loc[rows["held"].fillna(False).astype(bool), "customer_id"])
-        adopted = set(rows.loc[rows["adopted"].fillna(False).astype(bool), "customer_id"])
-        frame = d.frame[~d.frame.index.isin(list(held))]
+        held = rows.loc[rows["held"].fillna(False).astype(bool), "customer_id"]
+        adopted = rows.loc[rows["adopted"].fillna(False).astype(bool), "customer_id"]
+        keep = ~d.frame.index.isin(held)  # by position: the encoded rows are in frame order
+        frame = d.frame[keep]
         parts.append(frame)
-        xs.append(None if d.x is None else d.x.loc[frame.index])
-        ys.append(np.fromiter((c in adopted for c in frame.index), dtype=np.int64, count=len(frame)))
+        xs.append(None if d.x is None else d.x[keep])
+        ys.append(frame.index.isin(adopted).astype(np.int64))
     return _stack(target, dates, parts, ys, xs)
 
 
@@ -125,9 +126,10 @@ def churn_set(dates: Sequence[DateData], target: str = "churn") -> TrainSet:
     for d in dates:
         assert d.churn is not None
         churned = d.churn.set_index("customer_id")["churned"]
-        frame = d.frame[d.frame.index.isin(churned.index)]
+        keep = d.frame.index.isin(churned.index)
+        frame = d.frame[keep]
         parts.append(frame)
-        xs.append(None if d.x is None else d.x.loc[frame.index])
+        xs.append(None if d.x is None else d.x[keep])
         ys.append(churned.reindex(frame.index).fillna(False).to_numpy(dtype=np.int64))
     return _stack(target, dates, parts, ys, xs)
 

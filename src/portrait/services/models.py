@@ -203,9 +203,13 @@ def _train_book(ws_path: Path | None, as_of: Sequence[dt.date] | None, days: int
     progress.start("Encoding features", total=None)
     fitted = data[:-1] if len(data) > 1 else data
     shared = fit_specs(pd.concat([d.frame for d in fitted]), plan, choice.features)
+    segment = segment_tag(plan, choice.features)
+    # once encoded, training reads only the segment, the protected attributes and the
+    # assets (value baseline) from the raw tags: the rest is dropped to save memory
+    aside = [c for c in dict.fromkeys([*choice.protected, segment, "aum"]) if c]
     for day in data:
         day.x = encode(day.frame, shared)
-    segment = segment_tag(plan, choice.features)
+        day.frame = day.frame[[c for c in aside if c in day.frame]]
     targets: list[tuple[str, str, list[str]]] = [
         (f"propensity_{c}", "adoption", [c]) for c in trainset.categories_adopted(data)]
     targets += [(f"propensity_{g}", "adoption", list(cs)) for g, cs in (groups or {}).items()]
