@@ -9,7 +9,7 @@ model and write the scores back as model tags; build every customer's shelf
 
 Usage::
 
-    python benchmarks/models_train.py --customers 200000 [--workspace DIR] [--append]
+    python benchmarks/models_train.py --customers 200000 [--workspace DIR] [--skip-shelves] [--append]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _timed(label: str, times: dict[str, float], call: Any) -> Any:
     return out
 
 
-def run(ws: Path, customers: int, seed: int, horizon: str) -> dict[str, Any]:
+def run(ws: Path, customers: int, seed: int, horizon: str, shelves: bool = True) -> dict[str, Any]:
     times: dict[str, float] = {}
     if not (ws / "warehouse.duckdb").exists():
         _timed("generate_and_ingest", times, lambda: ingest.ingest_synth(ws, customers, seed))
@@ -58,8 +58,8 @@ def run(ws: Path, customers: int, seed: int, horizon: str) -> dict[str, Any]:
     result = _timed("train_all_models", times, lambda: models_service.train_all(
         ws, as_of=dates, horizon=horizon, score=False))
     scored = _timed("score_and_write_back", times, lambda: models_service.score_latest(ws))
-    shelves = _timed("recommend_all", times, lambda: recommend.recommend_all(
-        ws, ws / "reports" / "shelves.jsonl"))
+    shelf = _timed("recommend_all", times, lambda: recommend.recommend_all(
+        ws, ws / "reports" / "shelves.jsonl")) if shelves else None
     n = scored["customers"]
     return {
         "customers": customers, "horizon": horizon, "as_of": result["as_of"], "seconds": times,
@@ -69,7 +69,7 @@ def run(ws: Path, customers: int, seed: int, horizon: str) -> dict[str, Any]:
         "scoring_customers_per_second": round(n / scored["score_seconds"], 1)
         if scored["score_seconds"] else None,
         "scored_models": len({t.removesuffix("_band") for t in scored["tags"]}),
-        "recommend_customers_per_second": shelves["customers_per_second"],
+        "recommend_customers_per_second": shelf["customers_per_second"] if shelf else None,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
     }
 
@@ -82,15 +82,16 @@ def markdown(r: dict[str, Any], command: str) -> str:
     s = r["seconds"]
     return (
         f"\n## Warehouse models: training and batch scoring ({r['customers']:,} synthetic customers)\n\n"
-        f"Command: `{command}` on {r['machine']} (shared machine, other jobs running).\n"
+        f"Command: `{command}` on {r['machine']} ({r.get('note', 'shared machine')}).\n"
         f"As-of dates {', '.join(r['as_of'])}, horizon {r['horizon']}; the last date is the test date.\n\n"
         f"| step | seconds |\n|---|---|\n"
         + "".join(f"| {k} | {v} |\n" for k, v in s.items())
         + f"\nScoring (every model, every customer of the latest snapshot, written back as tags): "
-        f"**{r['scoring_customers_per_second']:,} customers/s** over {r['scored_models']} models; "
-        f"shelves (`recommend --all`, suitability checks and reasons for the top offer): "
-        f"**{r['recommend_customers_per_second']:,} customers/s**.\n\n"
-        f"| model | train rows | test rows | AUC (ρ for value) | train s |\n|---|---|---|---|---|\n"
+        f"**{r['scoring_customers_per_second']:,} customers/s** over {r['scored_models']} models"
+        + (f"; shelves (`recommend --all`, suitability checks and reasons for the top offer): "
+           f"**{r['recommend_customers_per_second']:,} customers/s**.\n\n"
+           if r["recommend_customers_per_second"] else " (shelves not built in this run).\n\n")
+        + f"| model | train rows | test rows | AUC (ρ for value) | train s |\n|---|---|---|---|---|\n"
         f"{rows}\n"
         + (f"\nSkipped: {json.dumps(r['skipped'], ensure_ascii=False)}\n" if r["skipped"] else ""))
 
@@ -103,16 +104,19 @@ def main() -> None:
     parser.add_argument("--workspace", type=Path, default=None,
                         help="Reuse or create this workspace (default: a temporary one).")
     parser.add_argument("--append", action="store_true", help="Append the result to docs/benchmarks.md.")
+    parser.add_argument("--skip-shelves", action="store_true",
+                        help="Leave out every customer's shelf (recommend --all), the longest step.")
     args = parser.parse_args()
     ws = args.workspace or Path(tempfile.mkdtemp(prefix="portrait-models-bench-")) / "ws"
     try:
-        result = run(ws, args.customers, args.seed, args.horizon)
+        result = run(ws, args.customers, args.seed, args.horizon, shelves=not args.skip_shelves)
     finally:
         if args.workspace is None:
             shutil.rmtree(ws.parent, ignore_errors=True)
     print(json.dumps(result, indent=2, default=str))
     if args.append:
-        command = f"python benchmarks/models_train.py --customers {args.customers}"
+        command = f"python benchmarks/models_train.py --customers {args.customers}" + (
+            " --skip-shelves" if args.skip_shelves else "")
         doc = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
         with doc.open("a", encoding="utf-8") as fh:
             fh.write(markdown(result, command))
