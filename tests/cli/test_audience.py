@@ -101,3 +101,14 @@ def test_save_list_overlap_export(ws: Path, tmp_path: Path) -> None:
     assert not {"name", "phone", "email", "national_id"} & set(table.column_names)
     listed_ids = cli("audience", "sql", "gender = 'F'", "--dialect", "spark", "-w", str(ws))
     assert listed_ids["sql"].startswith("SELECT\n  customer_id\nFROM tags__20251231")
+
+
+def test_an_older_date_is_indexed_when_first_counted_on(ws: Path) -> None:
+    cli("tags", "build", "--as-of", "2025-06-30", "-w", str(ws))
+    assert [p.name for p in (ws / "indexes").iterdir()] == ["tags__20251231.idx"]  # a backfill
+    older = cli("audience", "count", "holds_loan", "--as-of", "2025-06-30", "-w", str(ws))
+    assert older["as_of"] == "2025-06-30" and older["index_rebuilt"] is True
+    sql = cli("audience", "count", "holds_loan", "--as-of", "2025-06-30", "--engine", "sql", "-w", str(ws))
+    assert older["count"] == sql["count"]
+    assert sorted(p.name for p in (ws / "indexes").iterdir()) == [
+        "tags__20250630.idx", "tags__20251231.idx"]

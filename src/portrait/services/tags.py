@@ -112,14 +112,17 @@ def build_tags(ws_path: Path | None, *, as_of: dt.date | None = None, only: list
         report.rescored, report.rescore_note = _rescore(ws_path, ws, report.as_of, progress)
     else:
         report.rescore_note = "not asked (--no-score)"
-    # the snapshot's bitmap index (after the scores), so that audience counts are fast from the start
+    # the latest snapshot's bitmap index (after the scores), so that audience counts are
+    # fast from the start; an older date (a backfill) is indexed when first counted on
     from portrait.services.audience import build_index
 
-    if progress is not None:
-        progress.start("Indexing the snapshot for audiences", total=None)
     warehouse = ws.engine()
     try:
-        build_index(ws.root, report.as_of, warehouse=warehouse, plan=plan)
+        latest = snapshots.find(warehouse, None)
+        if latest is not None and latest["as_of"] == report.as_of:
+            if progress is not None:
+                progress.start("Indexing the snapshot for audiences", total=None)
+            build_index(ws.root, report.as_of, warehouse=warehouse, plan=plan)
     finally:
         warehouse.close()
     return report
