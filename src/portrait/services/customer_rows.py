@@ -14,15 +14,17 @@ therefore loads these rows once, sorted by customer id, into Arrow arrays:
 
 A customer's rows in a table are a contiguous slice; the slice bounds are found once
 at load (two binary searches of the customers' ids against the table's ids), so a
-lookup is an index into a few arrays. Rows written through the session afterwards
-(a correction, an erasure) mark the customer *changed*: from then on that customer is
-read from the warehouse again (:meth:`CustomerRows.changed`). Nothing else writes these
-tables while a server holds the warehouse.
+lookup is a dict lookup of the customer's position and an index into a few arrays.
+Rows written through the session afterwards (a correction, an erasure) mark the
+customer *changed*: from then on that customer is read from the warehouse again
+(:meth:`CustomerRows.changed`). Nothing else writes these tables while a server holds
+the warehouse.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -60,6 +62,13 @@ def _latest_rows(table: str, names: tuple[str, ...], partition: tuple[str, ...],
             .order_by(exp.column(KEY), exp.Ordered(this=exp.column("ts"), desc=True)))
 
 
+def positions(keys: Sequence[str]) -> dict[str, int]:
+    """Customer id → row position. A dict, not a binary search of the sorted ids: numpy's
+    search releases the interpreter lock, and getting it back can wait for another
+    thread's switch interval (milliseconds) — a lookup must not."""
+    return {k: i for i, k in enumerate(keys)}
+
+
 class _Slices:
     """One table's rows, grouped by customer, with each customer's slice bounds."""
 
@@ -69,15 +78,18 @@ class _Slices:
         self.ends = np.searchsorted(own, keys, side="right")
         data = data.select(list(names)).combine_chunks()
         self.names = names
-        self.arrays = [c.chunk(0) if c.num_chunks else pa.array([], c.type) for c in data.columns]
+        # one record batch: a customer's rows become dicts in one call
+        self.batch = pa.RecordBatch.from_arrays(
+            [c.chunk(0) if c.num_chunks else pa.array([], c.type) for c in data.columns],
+            names=list(names))
         self.nbytes = int(data.nbytes) + self.starts.nbytes + self.ends.nbytes
 
     def rows(self, i: int) -> list[dict[str, Any]]:
         lo, hi = int(self.starts[i]), int(self.ends[i])
         if lo == hi:
             return []
-        columns = [a.slice(lo, hi - lo).to_pylist() for a in self.arrays]
-        return [dict(zip(self.names, values, strict=True)) for values in zip(*columns, strict=True)]
+        rows: list[dict[str, Any]] = self.batch.slice(lo, hi - lo).to_pylist()
+        return rows
 
 
 class CustomerRows:
@@ -94,6 +106,7 @@ class CustomerRows:
                                       if c != KEY)
         customers = engine.query_arrow(_all_rows("customers", self.customer_columns))
         self._keys = np.asarray(customers.column(KEY).to_numpy(zero_copy_only=False), dtype=str)
+        self._position = positions(self._keys.tolist())
         self._customers = _Slices(customers, self._keys, self.customer_columns)
         del customers
         self._tables = {
@@ -113,6 +126,7 @@ class CustomerRows:
 
     @property
     def nbytes(self) -> int:
+        """The Arrow and numpy data held (the id → position dict not counted)."""
         return (self._keys.nbytes + self._customers.nbytes
                 + sum(t.nbytes for t in self._tables.values()))
 
@@ -130,10 +144,9 @@ class CustomerRows:
         last = getattr(self._last, "hit", None)  # a profile asks for one customer five times
         if last is not None and last[0] == customer_id:
             return int(last[1])
-        i = int(np.searchsorted(self._keys, customer_id))
-        if i >= len(self._keys) or self._keys[i] != customer_id:
-            return None
-        self._last.hit = (customer_id, i)
+        i = self._position.get(customer_id)
+        if i is not None:
+            self._last.hit = (customer_id, i)
         return i
 
     def serves(self, customer_id: str) -> bool:

@@ -3,8 +3,8 @@
 A snapshot row is wide (one column per tag, 150 or so). Even through an index, DuckDB
 reads a row by decompressing a block of every column, which costs milliseconds per
 profile; a profile server answers many a second. So a serving session loads the
-snapshot once into Arrow (columnar, compact), sorted by customer id, and finds a row by
-binary search over the ids — a keyed lookup that never scans. A rebuilt snapshot is
+snapshot once into Arrow (columnar, compact) and finds a row by its position in a dict
+of customer ids — a keyed lookup that never scans. A rebuilt snapshot is
 loaded again when the session notices it (see ``Session.snapshot``).
 """
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from portrait.services.customer_rows import positions
 from portrait.store.engine import Engine
 
 KEY = "customer_id"
@@ -37,8 +37,7 @@ class SnapshotRows:
         select = exp.select(exp.column(KEY), *[exp.column(c, quoted=True) for c in columns]
                             ).from_(exp.to_table(table)).order_by(exp.column(KEY))
         data = engine.query_arrow(select)
-        ids = data.column(KEY).to_pylist()
-        self._keys = np.array(ids, dtype=object)
+        self._position = positions(data.column(KEY).to_pylist())
         # one contiguous array per column: reading a value is then a direct index
         data = data.drop_columns([KEY]).combine_chunks()
         self._arrays: list[pa.Array] = [
@@ -50,12 +49,12 @@ class SnapshotRows:
         return self._nbytes
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._position)
 
     def row(self, customer_id: str) -> dict[str, Any] | None:
         """The customer's tag values, or ``None`` when the snapshot does not hold them."""
-        i = int(np.searchsorted(self._keys, customer_id))
-        if i >= len(self._keys) or self._keys[i] != customer_id:
+        i = self._position.get(customer_id)
+        if i is None:
             return None
         return {name: array[i].as_py() for name, array in zip(self.columns, self._arrays,
                                                                strict=True)}
