@@ -31,19 +31,24 @@ class Recorder(asyncio.Transport):
         return self.closed
 
 
-def test_writes_in_one_turn_leave_as_one_send() -> None:
-    async def scenario() -> list[bytes]:
+def test_the_body_leaves_with_the_headers_at_once_and_a_lone_write_by_the_next_turn() -> None:
+    async def scenario() -> list[list[bytes]]:
         raw = Recorder()
         t = CoalescingTransport(raw, asyncio.get_running_loop())
         t.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        held = list(raw.sends)
         t.write(b"body")
-        assert raw.sends == []  # held until the loop's next turn
+        paired = list(raw.sends)  # sent in the write itself, not at a later turn
+        t.write(b"alone")
+        before_turn = list(raw.sends)
         await asyncio.sleep(0)
-        t.write(b"next")
-        await asyncio.sleep(0)
-        return raw.sends
+        return [held, paired, before_turn, raw.sends]
 
-    assert asyncio.run(scenario()) == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"next"]
+    held, paired, before_turn, after_turn = asyncio.run(scenario())
+    assert held == []
+    assert paired == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
+    assert before_turn == paired
+    assert after_turn == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"alone"]
 
 
 def test_close_sends_what_is_held_first() -> None:

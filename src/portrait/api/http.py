@@ -5,10 +5,10 @@ uvicorn writes a response's status line and headers as soon as the app starts th
 response, and the body when the app sends it: two ``send`` system calls for every small
 JSON answer. Over loopback each send also delivers the data to the reader, so on a small
 machine the second one costs about as much as FastAPI's whole routing of the request.
-:class:`CoalescingTransport` holds a write until the event loop's next turn and joins it
-with any write made before then; the app sends the body right after the headers, in the
-same turn, so the two leave together. Nothing is held past that turn, and a close or an
-abort sends (or drops) what is held first, so no response is delayed or cut.
+:class:`CoalescingTransport` holds a write until the next one and sends the two together;
+the app sends the body right after the headers, so they leave as one send the moment the
+body is written. A write with nothing after it goes at the event loop's next turn, and a
+close sends what is held first, so no response is delayed past the turn or cut.
 
 ``portrait serve`` names it by its import path
 (:data:`portrait.services.demo_serve.HTTP_PROTOCOL`).
@@ -23,7 +23,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 class CoalescingTransport(asyncio.Transport):
-    """A transport that joins the writes made in one turn of the event loop into one.
+    """A transport that holds a write until the next one, and sends both as one.
+
+    A held write is sent on the next write (joined with it), or at the event loop's next
+    turn when nothing follows, so nothing waits longer than the current turn. The write
+    that completes a pair is sent at once: a response is never kept waiting while the
+    loop serves other requests.
 
     Everything but ``write``, ``writelines``, ``close``, ``abort`` and ``write_eof`` is
     passed to the wrapped transport as it is.
@@ -38,9 +43,12 @@ class CoalescingTransport(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
-        if not self._held:
-            self._loop.call_soon(self._flush)
+        if self._held:  # the body after the headers: both go now, in one send
+            self._held.append(bytes(data))
+            self._flush()
+            return
         self._held.append(bytes(data))
+        self._loop.call_soon(self._flush)  # nothing followed in this turn: send it alone
 
     def writelines(self, list_of_data: Any) -> None:
         for data in list_of_data:
