@@ -44,7 +44,6 @@ from portrait.errors import UsageError
 from portrait.privacy.access import Principal
 from portrait.privacy.roles import Role
 from portrait.services import access, profile360, users, workspace
-from portrait.services.demo_serve import HTTP_PROTOCOL
 from portrait.store import lookup
 
 PASSWORD = "bench-password-1"
@@ -123,7 +122,7 @@ def baseline(ws_path: Path, ids: list[str], n: int) -> tuple[list[float], float]
         session.close()
 
 
-def start_server(ws_path: Path, http: str = HTTP_PROTOCOL) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(ws_path: Path, http: str = "httptools") -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -277,9 +276,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=32, help="client connections")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="load generator: a lean HTTP/1.1 client, or httpx")
-    parser.add_argument("--http", default=HTTP_PROTOCOL,
-                        help="uvicorn's HTTP protocol (default: the one `portrait serve` runs; "
-                             "'httptools' for uvicorn's own)")
+    parser.add_argument("--http", default="httptools",
+                        help="uvicorn's HTTP protocol (`portrait serve` runs httptools)")
     parser.add_argument("--markdown", type=Path, help="also write the results table here")
     args = parser.parse_args()
     ws_path = args.workspace.resolve()

@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from portrait.cli.app import app
 from portrait.services import users
-from portrait.services.demo_serve import HTTP_PROTOCOL
 
 PASSWORD = "s3cret-pass"
 ROLES = ("admin", "analyst", "marketer", "relationship_manager", "compliance")
@@ -96,13 +95,11 @@ class Live:
 
 def start_server(root: Path, factory: str = "portrait.api.app:create_app",
                  ready: str = "/api/health") -> tuple[subprocess.Popen[bytes], str]:
-    """Start uvicorn on a free loopback port with the app ``factory`` and the HTTP protocol
-    ``portrait serve`` runs; wait until ``ready`` answers."""
+    """Start uvicorn on a free loopback port with the app ``factory``; wait until ``ready`` answers."""
     port = _free_port()
     env = {**os.environ, "PORTRAIT_HOME": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", factory, "--http",
-                             HTTP_PROTOCOL, "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"],
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", factory,
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
                             env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90

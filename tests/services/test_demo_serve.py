@@ -37,7 +37,6 @@ def test_serve_runs_the_web_app_on_the_workspace(workspace: Workspace,
     monkeypatch.delenv("PORTRAIT_HOME", raising=False)
     demo_serve.serve(workspace.root, "127.0.0.1", 8123)
     assert seen == {"app": "portrait.web.app:create_app", "factory": True, "host": "127.0.0.1",
-                    "port": 8123, "log_level": "warning",
-                    "http": "portrait.api.http:CoalescingHttpTools"}
+                    "port": 8123, "log_level": "warning"}
     assert os.environ["PORTRAIT_HOME"] == str(workspace.root.resolve())
     monkeypatch.delenv("PORTRAIT_HOME")

@@ -11,7 +11,6 @@ import typer
 from portrait.cli import render
 from portrait.cli.options import JsonOpt, WorkspaceOpt
 from portrait.services import workspace
-from portrait.services.demo_serve import HTTP_PROTOCOL
 
 #: App factories, named rather than imported (the CLI and the API are sibling shells):
 #: the API with the web pages when the web layer is installed, else the API alone.
@@ -38,5 +37,4 @@ def serve_cmd(
         render.emit_json({"workspace": str(ws.root), "url": url, "openapi": f"{url}/openapi.json"})
     else:
         render.console.print(f"Serving {ws.root} on {url} (API schema: {url}/openapi.json)")
-    uvicorn.run(app_factory(), factory=True, host=host, port=port, log_level="warning",
-                http=HTTP_PROTOCOL)
+    uvicorn.run(app_factory(), factory=True, host=host, port=port, log_level="warning")

@@ -63,9 +63,8 @@ def _latest_rows(table: str, names: tuple[str, ...], partition: tuple[str, ...],
 
 
 def positions(keys: Sequence[str]) -> dict[str, int]:
-    """Customer id → row position. A dict, not a binary search of the sorted ids: numpy's
-    search releases the interpreter lock, and getting it back can wait for another
-    thread's switch interval (milliseconds) — a lookup must not."""
+    """Customer id → row position: a dict lookup (~1 µs) rather than a binary search of a
+    numpy array of ids (several µs, in a call that releases the interpreter lock)."""
     return {k: i for i, k in enumerate(keys)}
 
 

@@ -25,9 +25,6 @@ from portrait.services.access import using
 LOGINS_FILE = "demo-logins.json"
 #: The app factory uvicorn imports (named, not imported: services sit below the web layer).
 APP_FACTORY = "portrait.web.app:create_app"
-#: The HTTP protocol uvicorn runs: its httptools protocol, one send per response (see
-#: :mod:`portrait.api.http`).
-HTTP_PROTOCOL = "portrait.api.http:CoalescingHttpTools"
 
 
 def _busiest_rm(ws_path: Path) -> tuple[str, str] | None:
@@ -100,5 +97,4 @@ def serve(ws_path: Path | None, host: str = "127.0.0.1", port: int = 8000) -> No
 
     root = workspace.open_(ws_path).root.resolve()
     os.environ["PORTRAIT_HOME"] = str(root)
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="warning",
-                http=HTTP_PROTOCOL)
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="warning")
