@@ -122,14 +122,13 @@ def baseline(ws_path: Path, ids: list[str], n: int) -> tuple[list[float], float]
         session.close()
 
 
-def start_server(ws_path: Path, http: str = "httptools") -> tuple[subprocess.Popen[bytes], str]:
+def start_server(ws_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "portrait.api.app:create_app", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-         "--http", http],
+         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
         env={**os.environ, "PORTRAIT_HOME": str(ws_path)})
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
@@ -276,8 +275,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=32, help="client connections")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="load generator: a lean HTTP/1.1 client, or httpx")
-    parser.add_argument("--http", default="httptools",
-                        help="uvicorn's HTTP protocol (`portrait serve` runs httptools)")
     parser.add_argument("--markdown", type=Path, help="also write the results table here")
     args = parser.parse_args()
     ws_path = args.workspace.resolve()
@@ -289,7 +286,7 @@ def main() -> None:
     say(f"{idx}; baseline: {args.baseline} direct calls")
     direct, memory_ms = baseline(ws_path, ids, args.baseline)
     say(f"baseline p50 {pct(direct, 0.5):.1f} ms; starting the server")
-    proc, url = start_server(ws_path, args.http)
+    proc, url = start_server(ws_path)
     say("server up; warm-up")
     try:
         token = httpx.post(f"{url}/api/auth/token",
@@ -317,7 +314,6 @@ def main() -> None:
         ("snapshot row lookup, in memory (what the server does)", f"{memory_ms:.3f} ms"),
         ("baseline: service function in process, p50 / p99",
          f"{pct(direct, 0.5):.2f} / {p99_direct:.2f} ms ({len(direct)} sequential calls)"),
-        ("HTTP protocol", args.http),
         ("offered load", f"{args.rate:.0f} req/s for {args.duration:.0f} s "
                          f"(after {args.warmup:.0f} s warm-up), {args.workers} connections"),
         ("achieved", f"{result['achieved_rps']:.0f} req/s answered, "

@@ -82,7 +82,7 @@ def markdown(r: dict[str, Any], command: str) -> str:
     s = r["seconds"]
     return (
         f"\n## Warehouse models: training and batch scoring ({r['customers']:,} synthetic customers)\n\n"
-        f"Command: `{command}` on {r['machine']} ({r.get('note', 'shared machine')}).\n"
+        f"Command: `{command}` on {r['machine']} (shared machine, other jobs running).\n"
         f"As-of dates {', '.join(r['as_of'])}, horizon {r['horizon']}; the last date is the test date.\n\n"
         f"| step | seconds |\n|---|---|\n"
         + "".join(f"| {k} | {v} |\n" for k, v in s.items())

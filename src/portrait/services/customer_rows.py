@@ -121,7 +121,6 @@ class CustomerRows:
         }
         self._changed: set[str] = set()
         self._lock = threading.Lock()
-        self._last = threading.local()
 
     @property
     def nbytes(self) -> int:
@@ -140,13 +139,7 @@ class CustomerRows:
     def _index(self, customer_id: str) -> int | None:
         if customer_id in self._changed:
             return None
-        last = getattr(self._last, "hit", None)  # a profile asks for one customer five times
-        if last is not None and last[0] == customer_id:
-            return int(last[1])
-        i = self._position.get(customer_id)
-        if i is not None:
-            self._last.hit = (customer_id, i)
-        return i
+        return self._position.get(customer_id)
 
     def serves(self, customer_id: str) -> bool:
         """Whether this customer's rows can be read from memory (else: ask the warehouse)."""
