@@ -14,7 +14,9 @@ therefore loads these rows once, sorted by customer id, into Arrow arrays:
 
 A customer's rows in a table are a contiguous slice; the slice bounds are found once
 at load (two binary searches of the customers' ids against the table's ids), so a
-lookup is a dict lookup of the customer's position and an index into a few arrays.
+lookup is a dict lookup of the customer's position and an index into a few arrays
+(held as :class:`~portrait.services.held_columns.HeldColumn`, quick to turn into Python
+values; decimals are read as their floats).
 Rows written through the session afterwards (a correction, an erasure) mark the
 customer *changed*: from then on that customer is read from the warehouse again
 (:meth:`CustomerRows.changed`). Nothing else writes these tables while a server holds
@@ -32,6 +34,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from portrait import schema
+from portrait.services.held_columns import HeldColumn, HeldRows
 from portrait.store.engine import Engine
 from portrait.store.layout import physical_columns
 
@@ -75,20 +78,18 @@ class _Slices:
         own = np.asarray(data.column(KEY).to_numpy(zero_copy_only=False), dtype=keys.dtype)
         self.starts = np.searchsorted(own, keys, side="left")
         self.ends = np.searchsorted(own, keys, side="right")
-        data = data.select(list(names)).combine_chunks()
+        del own
         self.names = names
-        # one record batch: a customer's rows become dicts in one call
-        self.batch = pa.RecordBatch.from_arrays(
-            [c.chunk(0) if c.num_chunks else pa.array([], c.type) for c in data.columns],
-            names=list(names))
-        self.nbytes = int(data.nbytes) + self.starts.nbytes + self.ends.nbytes
+        self.columns = [HeldColumn(data.column(name)) for name in names]
+        self.nbytes = (sum(c.nbytes for c in self.columns) + self.starts.nbytes
+                       + self.ends.nbytes)
 
     def rows(self, i: int) -> list[dict[str, Any]]:
         lo, hi = int(self.starts[i]), int(self.ends[i])
         if lo == hi:
             return []
-        rows: list[dict[str, Any]] = self.batch.slice(lo, hi - lo).to_pylist()
-        return rows
+        values = [column.slice(lo, hi) for column in self.columns]
+        return [dict(zip(self.names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 class CustomerRows:
@@ -106,7 +107,8 @@ class CustomerRows:
         customers = engine.query_arrow(_all_rows("customers", self.customer_columns))
         self._keys = np.asarray(customers.column(KEY).to_numpy(zero_copy_only=False), dtype=str)
         self._position = positions(self._keys.tolist())
-        self._customers = _Slices(customers, self._keys, self.customer_columns)
+        # one row per customer, in the same order as the ids: position i is row i
+        self._customers = HeldRows({c: customers.column(c) for c in self.customer_columns})
         del customers
         self._tables = {
             "holdings": _Slices(engine.query_arrow(_all_rows("holdings", HOLDINGS)),
@@ -150,8 +152,7 @@ class CustomerRows:
         i = self._index(customer_id)
         if i is None:
             return None
-        row = self._customers.rows(i)[0]
-        return {KEY: customer_id, **row}
+        return {KEY: customer_id, **self._customers.row(i)}
 
     def rows(self, table: str, customer_id: str) -> list[dict[str, Any]] | None:
         """The customer's rows of ``table`` (newest first for events and transactions)."""

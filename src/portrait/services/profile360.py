@@ -48,12 +48,17 @@ def _whole(value: float) -> float | int:
     return int(value) if value.is_integer() else value
 
 
+def _decimal(value: decimal.Decimal) -> float | int:
+    return _whole(float(value))
+
+
 #: How a value becomes JSON (dates as ISO text, decimals as floats, whole floats as
-#: ints); any other type passes as it is. A profile converts ~200 values: one dict
-#: lookup each.
+#: ints: a decimal shows the same whether read from the warehouse or from a serving
+#: session's memory, which holds it as a float); any other type passes as it is. A
+#: profile converts ~200 values: one dict lookup each.
 _TO_PLAIN: dict[type, Callable[[Any], Any]] = {
     dt.datetime: dt.datetime.isoformat, dt.date: dt.date.isoformat,
-    decimal.Decimal: float, float: _whole}
+    decimal.Decimal: _decimal, float: _whole}
 
 
 def _plain(value: Any) -> Any:
@@ -145,19 +150,25 @@ def warm(session: Session) -> dict[str, Any]:
     return {"snapshot": str(snap["table"]), "customers": len(rows), "bytes": rows.nbytes, **held}
 
 
+#: One shown tag in a profile's layout: (name, title, type, sensitivity).
+_Shown = tuple[str, str, str, str]
+
+
 def _layout(session: Session, snap: dict[str, Any], names: tuple[str, ...], clearance: str,
-            lang: str) -> tuple[tuple[tuple[str, str, str, str, str], ...], int]:
-    """((name, family, title, type, sensitivity) of the tags shown at this clearance, in
-    order), and how many are hidden. The same for every profile of a snapshot, so kept."""
-    def build() -> tuple[tuple[tuple[str, str, str, str, str], ...], int]:
+            lang: str) -> tuple[tuple[tuple[str, tuple[_Shown, ...]], ...], int]:
+    """The tags shown at this clearance, by family in :data:`FAMILIES` order (families
+    with none left out), each family's in snapshot order; and how many are hidden. The
+    same for every profile of a snapshot, so kept."""
+    def build() -> tuple[tuple[tuple[str, tuple[_Shown, ...]], ...], int]:
         plan, top = session.plan(), level(clearance)
-        shown = []
+        shown: dict[str, list[_Shown]] = {f: [] for f in FAMILIES}
         for name in names:
             spec = plan.tags[name].spec
             if level(spec.sensitivity) <= top:
-                shown.append((name, spec.family, spec.title.zh if lang == "zh" else spec.title.en,
-                              spec.type, spec.sensitivity))
-        return tuple(shown), len(names) - len(shown)
+                shown[spec.family].append((name, spec.title.zh if lang == "zh" else spec.title.en,
+                                           spec.type, spec.sensitivity))
+        layout = tuple((f, tuple(tags)) for f, tags in shown.items() if tags)
+        return layout, len(names) - sum(len(tags) for _, tags in layout)
 
     key = f"profile-layout:{snap['table']}:{snap['built_at']}:{clearance}:{lang}"
     return session.cached(key, 3600.0, build)
@@ -175,13 +186,13 @@ def _tags(session: Session, principal: Principal, customer_id: str, rm_id: str |
         return {}, {"as_of": snap["as_of"].isoformat(), "in_snapshot": False, "shown": 0,
                     "hidden": 0, "uncovered": len(snap["uncovered"])}
     layout, hidden = _layout(session, snap, names, access.clearance(principal, rm_id), lang)
-    families: dict[str, list[dict[str, Any]]] = {f: [] for f in FAMILIES}
-    for name, family, title, kind, sensitivity in layout:
-        families[family].append({"name": name, "title": title, "value": _plain(record.get(name)),
-                                 "type": kind, "sensitivity": sensitivity})
-    shown = {f: tags for f, tags in families.items() if tags}
+    value = record.get
+    shown = {family: [{"name": name, "title": title, "value": _plain(value(name)),
+                       "type": kind, "sensitivity": sensitivity}
+                      for name, title, kind, sensitivity in tags]
+             for family, tags in layout}
     summary = {"as_of": snap["as_of"].isoformat(), "in_snapshot": True,
-               "shown": sum(len(t) for t in shown.values()), "hidden": hidden,
+               "shown": sum(len(tags) for _, tags in layout), "hidden": hidden,
                "uncovered": len(snap["uncovered"])}
     return shown, summary
 

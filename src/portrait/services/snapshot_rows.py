@@ -3,8 +3,9 @@
 A snapshot row is wide (one column per tag, 150 or so). Even through an index, DuckDB
 reads a row by decompressing a block of every column, which costs milliseconds per
 profile; a profile server answers many a second. So a serving session loads the
-snapshot once into Arrow (columnar, compact) and finds a row by its position in a dict
-of customer ids — a keyed lookup that never scans. A rebuilt snapshot is
+snapshot once (:class:`~portrait.services.held_columns.HeldRows`: each type's columns
+packed row-major, so a row is read in a few calls) and finds a row by its position in a
+dict of customer ids — a keyed lookup that never scans. A rebuilt snapshot is
 loaded again when the session notices it (see ``Session.snapshot``).
 """
 
@@ -13,10 +14,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pyarrow as pa
 from sqlglot import exp
 
 from portrait.services.customer_rows import positions
+from portrait.services.held_columns import HeldRows
 from portrait.store.engine import Engine
 
 KEY = "customer_id"
@@ -38,15 +39,11 @@ class SnapshotRows:
                             ).from_(exp.to_table(table)).order_by(exp.column(KEY))
         data = engine.query_arrow(select)
         self._position = positions(data.column(KEY).to_pylist())
-        # one contiguous array per column: reading a value is then a direct index
-        data = data.drop_columns([KEY]).combine_chunks()
-        self._arrays: list[pa.Array] = [
-            col.chunk(0) if col.num_chunks else pa.array([], col.type) for col in data.columns]
-        self._nbytes = int(data.nbytes)
+        self._rows = HeldRows({name: data.column(name) for name in columns})
 
     @property
     def nbytes(self) -> int:
-        return self._nbytes
+        return self._rows.nbytes
 
     def __len__(self) -> int:
         return len(self._position)
@@ -54,10 +51,7 @@ class SnapshotRows:
     def row(self, customer_id: str) -> dict[str, Any] | None:
         """The customer's tag values, or ``None`` when the snapshot does not hold them."""
         i = self._position.get(customer_id)
-        if i is None:
-            return None
-        return {name: array[i].as_py() for name, array in zip(self.columns, self._arrays,
-                                                               strict=True)}
+        return None if i is None else self._rows.row(i)
 
 
 class RowsCache:
