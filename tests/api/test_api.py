@@ -121,6 +121,9 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str, set[str]]] = [
      {"analyst", "marketer", "relationship_manager", "compliance"}),
     ("GET", "/api/customers/{own}", None, "customers.view",
      {"analyst", "marketer", "relationship_manager", "compliance"}),
+    # the same profile without recommendations: answered by the lean path (api/fastpath.py)
+    ("GET", "/api/customers/{own}?recommendations=false", None, "customers.view",
+     {"analyst", "marketer", "relationship_manager", "compliance"}),
     ("GET", "/api/customers/{own}/export", None, "customers.export", {"compliance"}),
     ("PATCH", "/api/customers/{spare0}", {"field": "occupation", "value": "teacher"},
      "customers.correct", {"compliance"}),
@@ -227,7 +230,9 @@ def test_api_key_and_disabling(live: Live) -> None:
         assert c.post("/api/users/gone/disable").status_code == 200
     with live.client("gone") as c:
         r = c.get("/api/auth/me")
+        lean = c.get(f"/api/customers/{live.bank.own}", params={"recommendations": "false"})
     assert r.status_code == 401 and "disabled" in r.json()["error"]
+    assert lean.status_code == 401 and "disabled" in lean.json()["error"]
 
 
 def test_audit_chain_holds_after_all_that(live: Live) -> None:

@@ -47,7 +47,7 @@ def _body(error: PortraitError) -> dict[str, str | None]:
     return {"error": error.message, "hint": error.hint, "kind": type(error).__name__}
 
 
-async def _portrait_error(request: Request, exc: Exception) -> JSONResponse:
+async def portrait_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PortraitError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -64,5 +64,5 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
-    app.add_exception_handler(PortraitError, _portrait_error)
+    app.add_exception_handler(PortraitError, portrait_error)
     app.add_exception_handler(Exception, _unexpected)
