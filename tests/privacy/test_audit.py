@@ -88,6 +88,18 @@ def test_appends_continue_after_reopening(workspace: Workspace, logged: Engine) 
         eng.close()
 
 
+def test_a_log_without_its_head_row_continues_from_its_last_entry(logged: Engine) -> None:
+    """A log kept before the head was recorded: the next append chains on the last
+    entry and records the head (then moves it)."""
+    logged.execute("DELETE FROM audit_head")
+    log = audit.AuditLog("no-head")
+    for n in (6, 7):
+        entry = log.append(logged, actor="x", role="compliance", action="audit.view")
+        assert entry.seq == n
+        assert logged.query("SELECT seq, hash FROM audit_head") == [(n, entry.hash)]
+    assert audit.verify(logged) == audit.Verification(True, 7)
+
+
 def test_concurrent_appends_form_one_chain(workspace: Workspace) -> None:
     """Many threads appending at once are group-committed into one unbroken chain."""
     import threading

