@@ -28,12 +28,11 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portrait.api import errors
+from portrait.api.routers import customers
 from portrait.errors import PortraitError
 from portrait.services import access, profile360
 
-PREFIX = "/api/customers/"
-#: The route's limit on the id (``CustomerId`` in :mod:`portrait.api.routers.customers`).
-MAX_ID = 64
+PREFIX = f"{customers.router.prefix}/"
 #: What pydantic reads as ``False`` for a boolean query parameter (case-insensitive).
 FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
 LANGS = frozenset({"en", "zh"})
@@ -88,7 +87,7 @@ class ProfileFastPath:
             return await self.app(scope, receive, send)
         path: str = scope["path"]
         customer_id = path[len(PREFIX):]
-        if (not path.startswith(PREFIX) or not customer_id or len(customer_id) > MAX_ID
+        if (not path.startswith(PREFIX) or not customer_id or len(customer_id) > customers.MAX_ID
                 or "/" in customer_id):
             return await self.app(scope, receive, send)
         session = getattr(scope["app"].state, "session", None)

@@ -6,9 +6,10 @@ numbers in about 2 µs per column, but ten timestamps, dates or decimals take 20
 (each is built through a slow per-value path), and one value at a time costs about 1 µs.
 So:
 
-* :class:`HeldColumn` keeps a table's column for slices: dates and timestamps as numpy
-  ``datetime64`` (whose ``tolist`` builds ``date`` / ``datetime`` objects in C), decimals
-  as the exact ``float`` of each value (what a profile shows), anything else as Arrow.
+* :class:`HeldColumn` keeps a table's column for slices (or single values): dates and
+  timestamps as numpy ``datetime64`` (whose ``tolist`` builds ``date`` / ``datetime``
+  objects in C), decimals as the exact ``float`` of each value (what a profile shows),
+  anything else as Arrow.
 * :class:`HeldRows` keeps a wide table (a tag snapshot, ~160 columns) for reading one
   whole row: the numeric and boolean columns packed row-major into one matrix per type,
   so a row of all of them is one ``tolist``, and the strings as dictionary codes in one
@@ -69,13 +70,19 @@ def _temporal(array: pa.Array) -> np.ndarray | None:
 
 
 class HeldColumn:
-    """One column, for reading slices of consecutive rows as Python values."""
+    """One column, for reading values back as Python: slices of consecutive rows, or one
+    value at a time.
 
-    def __init__(self, array: pa.Array | pa.ChunkedArray) -> None:
+    Args:
+        array: The column.
+        floats: Hold decimals as their floats (else they stay exact ``Decimal``).
+    """
+
+    def __init__(self, array: pa.Array | pa.ChunkedArray, *, floats: bool = True) -> None:
         array = _contiguous(array)
         self._nulls: np.ndarray | None = None
         self._numpy = _temporal(array)
-        if self._numpy is None and pa.types.is_decimal128(array.type):
+        if self._numpy is None and floats and pa.types.is_decimal128(array.type):
             self._numpy = decimal_floats(array)
             if self._numpy is not None and array.null_count:
                 self._nulls = np.asarray(array.is_null().to_numpy(zero_copy_only=False))
@@ -98,22 +105,14 @@ class HeldColumn:
                                                                   strict=True)]
         return values
 
-
-class HeldValues:
-    """One column, for reading single values: dates and timestamps through numpy,
-    anything else through pyarrow's ``as_py``."""
-
-    def __init__(self, array: pa.Array) -> None:
-        self._numpy = _temporal(array)
-        self._arrow = array if self._numpy is None else None
-        self.nbytes = int(self._numpy.nbytes if self._numpy is not None
-                          else array.nbytes)
-
     def value(self, i: int) -> Any:
-        if self._numpy is not None:
-            return self._numpy[i:i + 1].tolist()[0]
-        assert self._arrow is not None
-        return self._arrow[i].as_py()
+        """The value of row ``i``."""
+        if self._numpy is None:
+            assert self._arrow is not None
+            return self._arrow[i].as_py()
+        if self._nulls is not None and self._nulls[i]:
+            return None
+        return self._numpy[i:i + 1].tolist()[0]
 
 
 def _matrix(arrays: list[pa.Array], fill: Any, dtype: str
@@ -152,7 +151,7 @@ class HeldRows:
         if by_kind["codes"]:
             self._coded(by_kind["codes"], [arrays[n] for n in by_kind["codes"]])
         if by_kind["other"]:
-            others = [HeldValues(arrays[n]) for n in by_kind["other"]]
+            others = [HeldColumn(arrays[n], floats=False) for n in by_kind["other"]]
             self.nbytes += sum(a.nbytes for a in others)
             self._readers.append((tuple(by_kind["other"]),
                                   lambda i: [a.value(i) for a in others]))

@@ -12,7 +12,9 @@ from portrait.api.deps import PageDep, PrincipalDep, SessionDep, call
 from portrait.services import profile360, rights
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
-CustomerId = Annotated[str, Path(min_length=1, max_length=64, description="Customer id")]
+#: The longest customer id the routes accept.
+MAX_ID = 64
+CustomerId = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="Customer id")]
 
 
 class Correction(BaseModel):
