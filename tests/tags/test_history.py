@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from portrait.store import open_engine
@@ -195,6 +195,8 @@ values = st.lists(st.tuples(st.sampled_from([None, 1.0, 2.0]), st.sampled_from([
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(joined, st.dictionaries(st.sampled_from("abcd"), values), st.permutations(range(4)))
+# the latest snapshot changed nothing (no run starts on it), then an earlier date is built
+@example({"c": 0}, {"c": [(None, None), (1.0, "x"), (None, None), (1.0, "x")]}, [0, 1, 3, 2])
 def test_backfills_record_what_a_recompute_would(
         engine: Engine, first: dict[str, int], series: dict[str, list[tuple[float | None, str | None]]],
         order: list[int]) -> None:

@@ -105,7 +105,11 @@ def record(engine: Engine, as_of: dt.date, table: str, tags: list[str]) -> int:
     if not tags:
         return 0
     latest = engine.query(f"SELECT max(valid_from) FROM {HISTORY} WHERE tag IN ({_quoted(tags)})")[0][0]
-    if latest is not None and as_of < latest:
+    # a backfill: history starts after this date, or a later snapshot holds these tags
+    # (one whose values changed nothing starts no run, so history alone does not show it)
+    later = any(s["as_of"] > as_of and not set(tags).isdisjoint(s["tags"])
+                for s in snapshots.snapshots(engine))
+    if latest is not None and (as_of < latest or later):
         recorded_then = engine.query(f"SELECT count(*) FROM {HISTORY} WHERE tag IN ({_quoted(tags)}) "
                                      f"AND valid_from = {_day(as_of)}")[0][0]
         return _recompute(engine, tags) if recorded_then else _splice(engine, as_of, table, tags)
