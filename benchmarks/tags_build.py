@@ -192,7 +192,7 @@ def main() -> None:
     compiled = compile_snapshot(plan, names, as_of)
     full_sql = compiled.sql("duckdb")
     compile_seconds = time.perf_counter() - start
-    passes = sum(1 for cte in compiled.query.args["with_"].expressions if cte.alias[0] in "gm")
+    passes = sum(1 for cte in compiled.query.args["with_"].expressions if cte.alias[0] in "gmd")
     per_tag_sql = [compile_snapshot(plan, [n], as_of).sql("duckdb") for n in names]
     floor = timed(lambda: run(
         "SELECT customer_id, count(*) AS n, sum(amount) AS s FROM transactions "

@@ -54,23 +54,33 @@ WITH b AS (
     t.ts IS NULL OR t.ts < CAST('2024-07-01' AS DATE)
   GROUP BY
     t.customer_id
-), g3 AS (
+), d3_0 AS (
   SELECT
-    t.customer_id,
-    ARRAY_SORT(
-      COLLECT_LIST(DISTINCT CAST(product.category AS STRING)) FILTER(WHERE
+    customer_id,
+    ARRAY_SORT(COLLECT_LIST(v)) AS categories
+  FROM (
+    SELECT
+      t.customer_id,
+      CAST(product.category AS STRING) AS v
+    FROM holdings AS t
+    LEFT JOIN products AS product
+      ON t.product_id = product.product_id
+    WHERE
+      (
         (
+          t.start_at IS NULL OR t.start_at < CAST('2024-07-01' AS DATE)
+        )
+        AND (
           t.end_at IS NULL OR t.end_at > CAST('2024-06-30' AS DATE)
         )
-        AND NOT product.category IS NULL)
-    ) AS categories
-  FROM holdings AS t
-  LEFT JOIN products AS product
-    ON t.product_id = product.product_id
-  WHERE
-    t.start_at IS NULL OR t.start_at < CAST('2024-07-01' AS DATE)
+      )
+      AND NOT CAST(product.category AS STRING) IS NULL
+    GROUP BY
+      t.customer_id,
+      CAST(product.category AS STRING)
+  )
   GROUP BY
-    t.customer_id
+    customer_id
 ), s0 AS (
   SELECT
     b.*,
@@ -79,7 +89,7 @@ WITH b AS (
     m1_0.top_channel AS top_channel,
     g2.balance AS balance,
     g2.days_since_txn AS days_since_txn,
-    COALESCE(g3.categories, ARRAY()) AS categories
+    COALESCE(d3_0.categories, ARRAY()) AS categories
   FROM b AS b
   LEFT JOIN g0
     USING (customer_id)
@@ -87,7 +97,7 @@ WITH b AS (
     USING (customer_id)
   LEFT JOIN g2
     USING (customer_id)
-  LEFT JOIN g3
+  LEFT JOIN d3_0
     USING (customer_id)
 ), s1 AS (
   SELECT

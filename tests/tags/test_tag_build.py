@@ -57,8 +57,9 @@ def engine(tmp_path: Path) -> Engine:
     return eng
 
 
-def snapshot(engine: Engine, as_of: dt.date = AS_OF) -> dict[str, dict[str, Any]]:
-    report = build(engine, plan(), as_of=as_of)
+def snapshot(engine: Engine, as_of: dt.date = AS_OF,
+             catalog: Plan | None = None) -> dict[str, dict[str, Any]]:
+    report = build(engine, catalog or plan(), as_of=as_of)
     cols = list(engine.columns(report.table))
     rows = engine.query(f"SELECT * FROM {report.table} ORDER BY customer_id")
     return {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
@@ -130,3 +131,37 @@ def test_history_records_changes_and_rebuilds_change_nothing(engine: Engine) -> 
     rows = engine.query("SELECT value, valid_from, valid_to FROM tag_history WHERE customer_id = 'a' "
                         "AND tag = 'balance' ORDER BY valid_from")
     assert rows == [("1500", dt.date(2024, 5, 31), AS_OF), ("1300", AS_OF, None)]
+
+
+DISTINCT_TAGS = """
+- {name: channels_90d, function: set, column: channel, window: 90d}
+- {name: channel_count_1y, function: count_distinct, column: channel, window: 1y}
+- {name: debit_channels_90d, function: set, column: channel, filter: amount < -100, window: 90d}
+- {name: debit_channel_count_90d, function: count_distinct, column: channel, filter: amount < -100,
+   window: 3m}
+- {name: txn_days, function: count_distinct, column: CAST(ts AS DATE)}
+"""
+
+
+def test_distinct_aggregates_in_their_own_pass(engine: Engine, tmp_path: Path) -> None:
+    import yaml
+
+    tags = [{"name": t["name"], "title": {"en": t["name"], "zh": t["name"]}, "family": "session",
+             "change": "dynamic", "sensitivity": "internal",
+             "type": "set" if t["function"] == "set" else "numeric", "description": "test",
+             "aggregate": {"table": "transactions", **{k: v for k, v in t.items() if k != "name"}}}
+            for t in yaml.safe_load(DISTINCT_TAGS)]
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "distinct.yaml").write_text(yaml.safe_dump(tags), encoding="utf-8")
+    p = build_plan(load_catalog([tmp_path / "catalog"], shipped=False))
+    snap = snapshot(engine, catalog=p)
+    # 90 days: a has t2, t3 (both mobile); b has t5 (web) and t6 (atm), sorted
+    assert snap["a"]["channels_90d"] == ["mobile"]
+    assert snap["b"]["channels_90d"] == ["atm", "web"]
+    # a year: a adds t1 at the branch; t4 (atm) is after the as-of date
+    assert (snap["a"]["channel_count_1y"], snap["b"]["channel_count_1y"]) == (2, 2)
+    # only t3 (-200) debits more than 100: b has none, so an empty set and a zero count
+    assert (snap["a"]["debit_channels_90d"], snap["b"]["debit_channels_90d"]) == (["mobile"], [])
+    assert (snap["a"]["debit_channel_count_90d"], snap["b"]["debit_channel_count_90d"]) == (1, 0)
+    # t5 and t6 fall on the same day
+    assert (snap["a"]["txn_days"], snap["b"]["txn_days"]) == (3, 1)

@@ -7,7 +7,8 @@ The query is built as a sqlglot tree and rendered for a dialect (``duckdb`` or
     g_k    one grouped pass per table and window (windows of about the same length
            share one): its aggregates over rows dated on or before the as-of date
            and inside the window (:mod:`portrait.tags.passes`)
-    m_k    one pass per ``mode`` aggregate (deterministic tie-break)
+    m_k_j  one pass per ``mode`` aggregate (deterministic tie-break)
+    d_k_j  one pass per ``count_distinct`` or ``set`` aggregate (distinct pairs first)
     r_k    a level's percent ranks, over customer_id and the ranked tags only
     s_k    one step per dependency level: expressions, bins, ranks, RFM
     final  customer_id and every tag cast to its type
@@ -84,6 +85,9 @@ class Reuse:
 
 
 PREV_ID = "prev__customer_id"
+#: Aggregates computed in a pass of their own, and the prefix of its name: ``mode``
+#: (:meth:`Passes.mode`), ``count_distinct`` and ``set`` (:meth:`Passes.distinct`).
+APART = {"mode": "m", "count_distinct": "d", "set": "d"}
 #: Prefix of the percent-rank columns of a level's ranking step.
 RANK_PREFIX = "pr__"
 
@@ -156,16 +160,19 @@ class _Compiler:
         joins: list[tuple[str, list[str]]] = []
         for k, (key, names) in enumerate(self.passes.passes().items()):
             live = [n for n in names if n not in self.uncovered]
-            plain = [n for n in live if self.plan.tags[n].spec.aggregate.function != "mode"]  # type: ignore[union-attr]
-            modes = [n for n in live if n not in plain]
+            kinds = {n: self.plan.tags[n].spec.aggregate.function for n in live}  # type: ignore[union-attr]
+            plain = [n for n in live if kinds[n] not in APART]
             if plain:
                 self.ctes.append((f"g{k}", self.passes.grouped(key, plain)))
                 joins.append((f"g{k}", plain))
-            for j, name in enumerate(modes):
+            for j, name in enumerate(n for n in live if n not in plain):
                 tag_key = self.plan.tags[name].group
                 assert tag_key is not None
-                self.ctes.append((f"m{k}_{j}", self.passes.mode(tag_key, name)))
-                joins.append((f"m{k}_{j}", [name]))
+                cte = f"{APART[kinds[name]]}{k}_{j}"
+                body = (self.passes.mode(tag_key, name) if kinds[name] == "mode"
+                        else self.passes.distinct(tag_key, name))
+                self.ctes.append((cte, body))
+                joins.append((cte, [name]))
         return joins
 
     # -- derived tags ----------------------------------------------------------------

@@ -76,8 +76,9 @@ class Passes:
 
         Counts, sums, averages, extremes and shares aggregate a ``CASE`` (``COUNT_IF``)
         rather than carry a ``FILTER`` clause: the same values, and DuckDB evaluates the
-        conditional form faster when a pass holds many aggregates. Distinct and ``last``
-        aggregates keep their ``FILTER``, which DuckDB handles better there.
+        conditional form faster when a pass holds many aggregates. ``last`` keeps its
+        ``FILTER``, which DuckDB handles better there. ``count_distinct``, ``set`` and
+        ``mode`` are not here: each has a pass of its own (:meth:`distinct`, :meth:`mode`).
         """
         column = self.agg_rewrite(tag.parsed["column"]) if "column" in tag.parsed else None
         condition = self.agg_rewrite(tag.parsed["filter"]) if "filter" in tag.parsed else None
@@ -113,11 +114,6 @@ class Passes:
         if f in ("sum", "avg", "min", "max", "stddev"):
             return {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max,
                     "stddev": exp.StddevSamp}[f](this=when(exp.cast(column, "DOUBLE")))
-        if f == "count_distinct":
-            return filtered(exp.Count(this=exp.Distinct(expressions=[column])))
-        if f == "set":
-            agg_node = exp.ArrayAgg(this=exp.Distinct(expressions=[exp.cast(column, "VARCHAR")]))
-            return exp.ArraySort(this=filtered(agg_node, not_null))
         assert time is not None, f"{f} needs a time column"
         if f == "last":
             return filtered(exp.ArgMax(this=column, expression=self.latest(agg.table, time)), not_null)
@@ -220,6 +216,29 @@ class Passes:
         ranked = exp.select("customer_id", "v", exp.alias_(rank, "rn")).from_(counts.subquery())
         return exp.select("customer_id", exp.alias_(exp.column("v"), name)).from_(
             ranked.subquery()).where(exp.EQ(this=exp.column("rn"), expression=exp.Literal.number(1)))
+
+    def distinct(self, key: GroupKey, name: str) -> exp.Select:
+        """A ``count_distinct`` or ``set`` aggregate in two steps: the distinct (customer,
+        value) pairs of its rows, then per customer their count or their sorted list.
+
+        Grouping the pairs first costs less than a ``DISTINCT`` aggregate inside a wide
+        pass, for which DuckDB keeps a hash table of the pairs and merges it back into
+        the pass's groups afterwards.
+        """
+        tag = self.plan.tags[name]
+        assert tag.spec.aggregate is not None
+        value = self.agg_rewrite(tag.parsed["column"])
+        as_set = tag.spec.aggregate.function == "set"
+        if as_set:
+            value = exp.cast(value, "VARCHAR")
+        pairs = self.source(key, [name]).select(exp.alias_(value, "v"))
+        if "filter" in tag.parsed:
+            pairs = pairs.where(self.agg_rewrite(tag.parsed["filter"]))
+        pairs = pairs.where(value.copy().is_(exp.null()).not_()).group_by(
+            exp.column("customer_id", table="t"), value.copy())
+        agg = exp.ArraySort(this=exp.ArrayAgg(this=exp.column("v"))) if as_set else exp.Count(this=exp.Star())
+        return exp.select("customer_id", exp.alias_(agg, name)).from_(pairs.subquery()).group_by(
+            exp.column("customer_id"))
 
     def grouped(self, key: GroupKey, names: list[str]) -> exp.Select:
         """The pass ``key`` computing the (non-``mode``) aggregates ``names``."""
