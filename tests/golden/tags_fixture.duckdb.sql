@@ -47,7 +47,7 @@ WITH b AS (
   SELECT
     t.customer_id,
     ARG_MAX(t.balance_after, {'k0': t.ts, 'k1': t.txn_id}) FILTER(WHERE
-      NOT t.balance_after IS NULL) AS balance,
+      NOT t.balance_after IS NULL AND NOT t.ts IS NULL) AS balance,
     DATE_DIFF('DAY', CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn
   FROM transactions AS t
   WHERE

@@ -47,7 +47,7 @@ WITH b AS (
   SELECT
     t.customer_id,
     MAX_BY(t.balance_after, STRUCT(t.ts AS k0, t.txn_id AS k1)) FILTER(WHERE
-      NOT t.balance_after IS NULL) AS balance,
+      NOT t.balance_after IS NULL AND NOT t.ts IS NULL) AS balance,
     DATEDIFF(DAY, CAST(MAX(t.ts) AS DATE), CAST('2024-06-30' AS DATE)) AS days_since_txn
   FROM transactions AS t
   WHERE

@@ -25,6 +25,12 @@ def plan() -> Plan:
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
     eng = open_engine("duckdb", tmp_path / "w.duckdb")
+    fill(eng)
+    return eng
+
+
+def fill(eng: Engine) -> None:
+    """The hand-made bank the tests below compute by hand."""
     eng.ensure_canonical_tables()
     eng.execute("""INSERT INTO customers (customer_id, gender, birth_date, joined_at) VALUES
         ('a', 'F', DATE '1990-07-01', DATE '2020-01-01'),
@@ -54,7 +60,6 @@ def engine(tmp_path: Path) -> Engine:
         eng.execute("INSERT INTO transactions (txn_id, account_id, customer_id, ts, amount, "
                     "balance_after, channel, kind) VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, "
                     "'other_in')", list(r))
-    return eng
 
 
 def snapshot(engine: Engine, as_of: dt.date = AS_OF,
@@ -88,6 +93,13 @@ def test_aggregates_read_nothing_after_the_as_of_date(engine: Engine) -> None:
 
 def test_last_breaks_ties_deterministically(engine: Engine) -> None:
     # t5 and t6 share a timestamp: the later key (t6) wins
+    assert snapshot(engine)["b"]["balance"] == 59990
+
+
+def test_last_ignores_undated_rows(engine: Engine) -> None:
+    engine.execute("INSERT INTO transactions (txn_id, account_id, customer_id, ts, amount, "
+                   "balance_after, channel, kind) VALUES ('t9', 'B1', 'b', NULL, 5, 77777, 'web', "
+                   "'other_in')")
     assert snapshot(engine)["b"]["balance"] == 59990
 
 

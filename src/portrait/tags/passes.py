@@ -116,7 +116,11 @@ class Passes:
                     "stddev": exp.StddevSamp}[f](this=when(exp.cast(column, "DOUBLE")))
         assert time is not None, f"{f} needs a time column"
         if f == "last":
-            return filtered(exp.ArgMax(this=column, expression=self.latest(agg.table, time)), not_null)
+            # An undated row is never the latest: engines disagree on where a null
+            # sorts inside the (time, key) order.
+            dated = time.copy().is_(exp.null()).not_()
+            return filtered(exp.ArgMax(this=column, expression=self.latest(agg.table, time)),
+                            exp.and_(not_null, dated))
         raise AssertionError(f"unhandled aggregate {f}")
 
     @staticmethod
@@ -130,6 +134,8 @@ class Passes:
         """
         time_name = time.name if isinstance(time, exp.Column) else None
         keys = [k for k in schema.table(table_name).key if k not in ("customer_id", time_name)]
+        if not keys:
+            return time
         parts = [time, *[exp.column(k, table="t") for k in keys]]
         return exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=p)
                                        for i, p in enumerate(parts)])
