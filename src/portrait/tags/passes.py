@@ -247,7 +247,8 @@ class Passes:
             exp.column("customer_id"))
 
     def grouped(self, key: GroupKey, names: list[str]) -> exp.Select:
-        """The pass ``key`` computing the (non-``mode``) aggregates ``names``."""
+        """The pass ``key`` computing the aggregates ``names`` (not ``mode``, ``count_distinct``
+        or ``set``, which have passes of their own)."""
         time = exp.column(key.time_column, table="t") if key.time_column else None
         select = self.source(key, names)
         for name in names:
