@@ -26,7 +26,7 @@ from portrait.tags.build import build
 from portrait.tags.loader import load_catalog
 from portrait.tags.plan import Plan, build_plan
 from tests.conftest import shared
-from tests.tags.test_tag_build import AS_OF, FIXTURE, fill
+from tests.tags.test_tag_build import AS_OF, FIXTURE, add_undated_row, fill
 
 BERKA_AS_OF = dt.date(1994, 3, 30)
 needs_spark = pytest.mark.skipif(not spark_engine.pyspark_available(),
@@ -202,9 +202,7 @@ def test_parity_on_hand_made_rows_with_ties_and_undated_rows(spark: Engine, tmp_
     warehouse = open_engine("duckdb", tmp_path / "w.duckdb")
     try:
         fill(warehouse)
-        warehouse.execute("INSERT INTO transactions (txn_id, account_id, customer_id, ts, amount, "
-                          "balance_after, channel, kind) VALUES ('t9', 'B1', 'b', NULL, 5, 77777, "
-                          "'web', 'other_in')")
+        add_undated_row(warehouse)
         _assert_parity(warehouse, spark, build_plan(load_catalog([FIXTURE], shipped=False)), AS_OF)
         assert warehouse.query("SELECT balance FROM parity_duckdb WHERE customer_id = 'b'") == [(59990,)]
     finally:

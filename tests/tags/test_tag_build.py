@@ -96,10 +96,15 @@ def test_last_breaks_ties_deterministically(engine: Engine) -> None:
     assert snapshot(engine)["b"]["balance"] == 59990
 
 
+def add_undated_row(eng: Engine) -> None:
+    """A transaction of b's without a time, whose balance would win if it sorted last."""
+    eng.execute("INSERT INTO transactions (txn_id, account_id, customer_id, ts, amount, "
+                "balance_after, channel, kind) VALUES ('t9', 'B1', 'b', NULL, 5, 77777, 'web', "
+                "'other_in')")
+
+
 def test_last_ignores_undated_rows(engine: Engine) -> None:
-    engine.execute("INSERT INTO transactions (txn_id, account_id, customer_id, ts, amount, "
-                   "balance_after, channel, kind) VALUES ('t9', 'B1', 'b', NULL, 5, 77777, 'web', "
-                   "'other_in')")
+    add_undated_row(engine)
     assert snapshot(engine)["b"]["balance"] == 59990
 
 

@@ -206,16 +206,20 @@ class Passes:
                 out[GroupKey(table, windows[-1], time_column)] = names
         return out
 
+    def pairs(self, key: GroupKey, name: str, value: exp.Expr, *extra: exp.Expr) -> exp.Select:
+        """The (customer, ``value``) groups of tag ``name``'s rows: its pass's rows that meet
+        its filter, null values left out, with ``extra`` aggregates per group."""
+        tag = self.plan.tags[name]
+        select = self.source(key, [name]).select(exp.alias_(value, "v"), *extra)
+        if "filter" in tag.parsed:
+            select = select.where(self.agg_rewrite(tag.parsed["filter"]))
+        return select.where(value.copy().is_(exp.null()).not_()).group_by(
+            exp.column("customer_id", table="t"), value.copy())
+
     def mode(self, key: GroupKey, name: str) -> exp.Select:
         """Most frequent value; ties go to the smallest value, so every engine agrees."""
-        tag = self.plan.tags[name]
-        value = exp.cast(self.agg_rewrite(tag.parsed["column"]), "VARCHAR")
-        counts = self.source(key, [name]).select(exp.alias_(value, "v"), exp.alias_(
-            exp.Count(this=exp.Star()), "n"))
-        if "filter" in tag.parsed:
-            counts = counts.where(self.agg_rewrite(tag.parsed["filter"]))
-        counts = counts.where(value.is_(exp.null()).not_()).group_by(
-            exp.column("customer_id", table="t"), value)
+        value = exp.cast(self.agg_rewrite(self.plan.tags[name].parsed["column"]), "VARCHAR")
+        counts = self.pairs(key, name, value, exp.alias_(exp.Count(this=exp.Star()), "n"))
         rank = exp.Window(this=exp.RowNumber(), partition_by=[exp.column("customer_id")],
                           order=exp.Order(expressions=[exp.Ordered(this=exp.column("n"), desc=True),
                                                        exp.Ordered(this=exp.column("v"))]))
@@ -237,14 +241,9 @@ class Passes:
         as_set = tag.spec.aggregate.function == "set"
         if as_set:
             value = exp.cast(value, "VARCHAR")
-        pairs = self.source(key, [name]).select(exp.alias_(value, "v"))
-        if "filter" in tag.parsed:
-            pairs = pairs.where(self.agg_rewrite(tag.parsed["filter"]))
-        pairs = pairs.where(value.copy().is_(exp.null()).not_()).group_by(
-            exp.column("customer_id", table="t"), value.copy())
         agg = exp.ArraySort(this=exp.ArrayAgg(this=exp.column("v"))) if as_set else exp.Count(this=exp.Star())
-        return exp.select("customer_id", exp.alias_(agg, name)).from_(pairs.subquery()).group_by(
-            exp.column("customer_id"))
+        return exp.select("customer_id", exp.alias_(agg, name)).from_(
+            self.pairs(key, name, value).subquery()).group_by(exp.column("customer_id"))
 
     def grouped(self, key: GroupKey, names: list[str]) -> exp.Select:
         """The pass ``key`` computing the aggregates ``names`` (not ``mode``, ``count_distinct``
